@@ -1,0 +1,58 @@
+# Sổ Thư viện — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+WORKERS ?= 2
+
+.PHONY: run test test-sqlite test-postgres bench translations extract browser-deps serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+## translations: compile translations/*/LC_MESSAGES/messages.po into .mo
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^$$' || true
+	@test -f translations/vi/LC_MESSAGES/messages.mo && test -f translations/en/LC_MESSAGES/messages.mo
+
+## extract: collect new strings into messages.pot and merge them into both catalogs
+extract: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file --no-location -o translations/messages.pot .
+	$(BIN)/pybabel update -N --no-wrap -i translations/messages.pot -d translations
+
+## run: set up, migrate, load demo data into an empty database, serve with gunicorn
+run: translations
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+## test: the whole suite on SQLite, then again on a throw-away PostgreSQL cluster
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.dev translations browser-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+test-postgres: $(VENV)/.dev translations browser-deps
+	tools/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+## browser-deps: Debian's chromium for the Playwright tests (installed when missing)
+browser-deps:
+	@tools/ensure-debian-package.sh chromium /usr/bin/chromium
+
+## bench: page sizes (gzipped) and response times on demo data
+bench: $(VENV)/.dev translations
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

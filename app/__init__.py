@@ -1,0 +1,116 @@
+"""Sổ Thư viện: application factory."""
+import sqlite3
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import INSTANCE_DIR, config_from_env, development_secret_key
+
+from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Every SQLite connection: WAL journal, foreign keys enforced, wait on locks."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def select_locale():
+    if not has_request_context():
+        return None  # CLI: the default, Vietnamese
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    lang = session.get("lang")
+    if lang in ("vi", "en"):
+        return lang
+    return "vi"
+
+
+def create_app(config_class=None):
+    config_class = config_class or config_from_env()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+
+    if not app.config.get("SECRET_KEY"):
+        if app.config["APP_ENV"] == "production":
+            raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+        app.config["SECRET_KEY"] = development_secret_key()
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+
+    from app import errors, formatting
+    from app.users import auth  # noqa: F401  (user loader, unauthorized handler)
+
+    errors.register(app)
+    formatting.register(app)
+
+    from app.dashboard.routes import bp as dashboard_bp
+    from app.health import bp as health_bp
+    from app.units.routes import bp as units_bp
+    from app.users.routes import bp as users_bp
+
+    for bp in (health_bp, users_bp, units_bp, dashboard_bp):
+        app.register_blueprint(bp)
+
+    from app.demo import demo_data_command
+
+    from app.units.cli import units_cli
+    from app.users.cli import users_cli
+
+    for command in (demo_data_command, units_cli, users_cli):
+        app.cli.add_command(command)
+
+    @app.context_processor
+    def inject_globals():
+        from app.access import can
+
+        return {"can": can, "current_locale": str(get_locale())}
+
+    @app.before_request
+    def force_password_change():
+        """A user whose password was reset must choose a new one before anything else."""
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in ("users.change_password", "users.logout", "static", "health.healthz", "users.set_language")
+        ):
+            from flask import url_for
+
+            from app.htmx import redirect
+
+            return redirect(url_for("users.change_password"))
+
+    @app.after_request
+    def security_headers(response):
+        response.vary.add("HX-Request")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

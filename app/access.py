@@ -1,0 +1,168 @@
+"""The one place that decides who may do what to which object.
+
+Routes declare what they need with @requires(action, load=Model); templates ask
+the same `can(user, action, obj)`; lists go through the scoping helpers below,
+so a list can never include rows of a unit the user may not see.
+
+An object is judged by the unit it belongs to: object → library point →
+commune → province (the shape of Indico's protection_parent walk).
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import false, select
+
+from app.extensions import db
+from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
+from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, TRAINER, User
+
+
+def commune_of(obj) -> Unit | None:
+    """The commune an object belongs to, walking up its parents."""
+    if obj is None:
+        return None
+    if isinstance(obj, Unit):
+        return obj if obj.kind == COMMUNE else None
+    if isinstance(obj, LibraryPoint):
+        return obj.commune
+    if isinstance(obj, User):
+        return obj.unit if obj.unit and obj.unit.kind == COMMUNE else None
+    parent = getattr(obj, "access_parent", None)
+    return commune_of(parent) if parent is not None else None
+
+
+def province_id_of(obj) -> int | None:
+    if isinstance(obj, Unit):
+        return obj.province_id
+    if isinstance(obj, User):
+        return obj.province_id
+    commune = commune_of(obj)
+    return commune.parent_id if commune is not None else None
+
+
+def _in_own_province(user, obj) -> bool:
+    return obj is not None and user.province_id is not None and province_id_of(obj) == user.province_id
+
+
+def _in_own_commune(user, obj) -> bool:
+    commune = commune_of(obj)
+    return commune is not None and user.role == LIBRARIAN and commune.id == user.unit_id
+
+
+# action → function(user, obj) -> bool. Admins may do everything (see can()).
+# Actions without an object (obj=None) ask "may this user use this page at all".
+RULES = {
+    "home.view": lambda u, o: True,
+    "account.edit": lambda u, o: True,
+    # Library points: province staff manage their province's; a librarian reads their commune's.
+    "points.list": lambda u, o: u.role in (PROVINCE_STAFF, LIBRARIAN),
+    "points.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o))
+    or _in_own_commune(u, o),
+    "points.create": lambda u, o: u.role == PROVINCE_STAFF
+    and (o is None or _in_own_province(u, o)),
+    "points.edit": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Users and units: administrators only.
+    "users.manage": lambda u, o: False,
+    "units.view": lambda u, o: False,
+}
+
+
+def can(user, action: str, obj=None) -> bool:
+    if action not in RULES:
+        raise KeyError(f"unknown action {action!r}")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == ADMIN:
+        return True
+    return bool(RULES[action](user, obj))
+
+
+def requires(action: str, load=None, arg: str = "id"):
+    """Route decorator: load `load` by the URL argument `arg` (404 when missing),
+    check `can(current_user, action, obj)` (403 when refused), and pass the
+    object to the view as `obj`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            obj = None
+            if load is not None:
+                obj = db.session.get(load, kwargs.pop(arg))
+                if obj is None:
+                    abort(404)
+            if not current_user.is_authenticated:
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not can(current_user, action, obj):
+                abort(403)
+            if load is not None:
+                kwargs["obj"] = obj
+            return view(*args, **kwargs)
+
+        wrapped.access_action = action
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a route as open to everyone (login page, health check)."""
+    view.access_public = True
+    return view
+
+
+def visible_units(user):
+    """Select of the ids of the communes whose records `user` may see."""
+    q = select(Unit.id).where(Unit.kind == COMMUNE)
+    if user.role == ADMIN:
+        return q
+    if user.role == LIBRARIAN:
+        return q.where(Unit.id == user.unit_id)
+    if user.role in (PROVINCE_STAFF, TRAINER):
+        return q.where(Unit.parent_id == user.province_id)
+    return q.where(false())
+
+
+def visible_provinces(user):
+    q = select(Unit).where(Unit.kind == PROVINCE).order_by(Unit.name)
+    if user.role == ADMIN:
+        return q
+    return q.where(Unit.id == user.province_id)
+
+
+def scope_points(query, user):
+    """Restrict a select over LibraryPoint to the points `user` may see."""
+    return query.where(LibraryPoint.commune_id.in_(visible_units(user)))
+
+
+def requested_commune(user, commune_id):
+    """A commune named in a form or query string, only if the user may see it."""
+    if commune_id is None:
+        return None
+    unit = db.session.get(Unit, commune_id)
+    if unit is None or unit.kind != COMMUNE:
+        return None
+    allowed = db.session.scalar(visible_units(user).where(Unit.id == unit.id))
+    return unit if allowed else None
+
+
+def login_required_for(bp):
+    """Every route of `bp` needs a logged-in user unless marked @public, so a
+    forgotten decorator still keeps strangers out."""
+
+    @bp.before_request
+    def _require_login():
+        from flask import current_app, request
+
+        from app.extensions import login_manager
+
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "access_public", False):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    return bp

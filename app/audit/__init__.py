@@ -1,0 +1,1 @@
+"""Audit events (the viewer comes with the period-reports module)."""

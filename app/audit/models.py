@@ -1,0 +1,64 @@
+"""Audit events: who did what to which object, when and from where.
+
+Rows are only ever inserted; no route updates or deletes them.
+"""
+import json
+from datetime import datetime
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models_base import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_created_at", "created_at"),
+        Index("ix_audit_event_object", "object_type", "object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    username: Mapped[str] = mapped_column(String(40), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[int | None]
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+    source_address: Mapped[str] = mapped_column(String(64), default="")
+
+
+def snapshot(obj, fields) -> dict:
+    """The values of `fields` on `obj`, as JSON-safe values."""
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def record(action, obj=None, *, before=None, after=None, user=None, username=None, unit_id=None):
+    """Add an audit event to the current transaction (committed with the change)."""
+    if obj is not None and getattr(obj, "id", None) is None:
+        db.session.flush()  # a new object gets its id before we name it
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    event = AuditEvent(
+        action=action,
+        object_type=obj.__tablename__ if obj is not None else "",
+        object_id=getattr(obj, "id", None),
+        user_id=user.id if user is not None else None,
+        username=username or (user.username if user is not None else ""),
+        unit_id=unit_id,
+        before=json.dumps(before, ensure_ascii=False, default=str) if before else "",
+        after=json.dumps(after, ensure_ascii=False, default=str) if after else "",
+        source_address=(request.remote_addr or "") if has_request_context() else "cli",
+    )
+    db.session.add(event)
+    return event

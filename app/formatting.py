@@ -1,0 +1,53 @@
+"""Dates dd/mm/yyyy, numbers 1.234.567, VND, in Asia/Ho_Chi_Minh.
+
+The same formats are used in both languages: the data is Vietnamese
+administrative data and reports are compared side by side.
+"""
+from datetime import date, datetime
+
+from babel.numbers import format_decimal
+from flask_babel import format_datetime, to_user_timezone
+
+
+def fmt_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(value) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
+def fmt_number(value) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale="vi_VN")
+
+
+def fmt_vnd(value) -> str:
+    if value is None:
+        return ""
+    return f"{fmt_number(value)} ₫"
+
+
+def parse_date(text: str) -> date | None:
+    """dd/mm/yyyy (as typed) or yyyy-mm-dd (as a date input sends)."""
+    text = (text or "").strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def register(app):
+    app.add_template_filter(fmt_date, "date")
+    app.add_template_filter(fmt_datetime, "datetime")
+    app.add_template_filter(fmt_number, "number")
+    app.add_template_filter(fmt_vnd, "vnd")

@@ -1,0 +1,87 @@
+"""flask --app wsgi units load PROVINCE: a province and its communes, with
+their official codes, from the vietnam-provinces package (2025 two-level list)."""
+import difflib
+import unicodedata
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from vietnam_provinces import Province, Ward
+
+from app.extensions import db
+from app.units.models import COMMUNE, PROVINCE, Unit
+
+units_cli = AppGroup("units", help="Administrative units.")
+
+PREFIXES = ("thanh pho ", "tinh ")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or the 'Tỉnh'/'Thành phố' prefix: 'Thái Nguyên' → 'thai nguyen'."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower().strip()
+    text = " ".join(text.replace("_", " ").split())
+    for prefix in PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text
+
+
+def find_province(query: str):
+    """(province, suggestions): by official code, name or codename, ignoring accents."""
+    provinces = list(Province.iter_all())
+    q = fold(query)
+    for p in provinces:
+        if q in (str(int(p.code)), f"{int(p.code):02d}", fold(p.name), fold(p.codename)):
+            return p, []
+    names = {fold(p.name): p.name for p in provinces}
+    close = difflib.get_close_matches(q, list(names), n=3, cutoff=0.5)
+    return None, [names[c] for c in close]
+
+
+def load_province(province) -> tuple[Unit, int, int]:
+    """Insert or update the province and all its communes. Idempotent.
+    Returns (province unit, communes added, communes updated)."""
+    code = f"{int(province.code):02d}"
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        unit = Unit(code=code, kind=PROVINCE)
+        db.session.add(unit)
+    unit.name = province.name
+    unit.division_type = province.division_type.value
+    db.session.flush()
+
+    existing = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id))}
+    added = updated = 0
+    for ward in Ward.iter_by_province(province.code):
+        wcode = f"{int(ward.code):05d}"
+        commune = existing.get(wcode)
+        if commune is None:
+            db.session.add(Unit(code=wcode, kind=COMMUNE, parent=unit, name=ward.name,
+                                division_type=ward.division_type.value))
+            added += 1
+        elif (commune.name, commune.division_type) != (ward.name, ward.division_type.value):
+            commune.name, commune.division_type = ward.name, ward.division_type.value
+            updated += 1
+    return unit, added, updated
+
+
+@units_cli.command("load")
+@click.argument("province")
+def load_command(province):
+    """Load PROVINCE (name, e.g. "Thái Nguyên" or "thai nguyen", or official code, e.g. 19)."""
+    found, suggestions = find_province(province)
+    if found is None:
+        hint = ", ".join(suggestions) if suggestions else "—"
+        raise click.ClickException(
+            f"Không tìm thấy tỉnh/thành phố '{province}'. Có phải: {hint}? / "
+            f"Unknown province '{province}'. Did you mean: {hint}?"
+        )
+    unit, added, updated = load_province(found)
+    db.session.commit()
+    total = len(unit.children)
+    click.echo(
+        f"{unit.name} ({unit.code}): {total} xã/phường/đặc khu — thêm {added}, cập nhật {updated} / "
+        f"{total} communes — {added} added, {updated} updated"
+    )

@@ -1,0 +1,106 @@
+"""Administrative units (province, commune) and library points."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models_base import TimestampMixin, VersionMixin
+
+PROVINCE = "province"
+COMMUNE = "commune"
+
+# The division types of the 2025 two-level list, as vietnam-provinces names them.
+DIVISION_LABELS = {
+    "tỉnh": _l("province"),
+    "thành phố trung ương": _l("centrally-run city"),
+    "xã": _l("commune"),
+    "phường": _l("ward"),
+    "đặc khu": _l("special zone"),
+}
+
+POINT_MODELS = {
+    "library_cultural_centre": _l("Community library and cultural centre"),
+    "internet_access_point": _l("Public internet access point"),
+    "commune_library": _l("Commune library"),
+    "reading_room": _l("Reading room"),
+    "other": _l("Other"),
+}
+
+# The digital-library deployment checklist: column name → label.
+CHECKLIST = {
+    "internet_computer_on": _l("Internet-connected computer available"),
+    "software_installed_on": _l("Library software installed"),
+    "staff_trained_on": _l("Staff trained"),
+    "serving_readers_on": _l("Serving readers"),
+}
+
+
+class Unit(db.Model):
+    """A province or a commune (xã / phường / đặc khu), loaded from vietnam-provinces."""
+
+    __tablename__ = "unit"
+    __table_args__ = (
+        CheckConstraint("kind IN ('province', 'commune')", name="kind"),
+        CheckConstraint(
+            "(kind = 'province' AND parent_id IS NULL) OR "
+            "(kind = 'commune' AND parent_id IS NOT NULL)",
+            name="parent_by_kind",
+        ),
+        Index("ix_unit_parent_kind", "parent_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    division_type: Mapped[str] = mapped_column(String(30))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Unit"]] = relationship(back_populates="parent")
+    points: Mapped[list["LibraryPoint"]] = relationship(back_populates="commune")
+
+    @property
+    def province(self) -> "Unit":
+        return self if self.kind == PROVINCE else self.parent
+
+    @property
+    def province_id(self) -> int:
+        return self.id if self.kind == PROVINCE else self.parent_id
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LibraryPoint(TimestampMixin, VersionMixin, db.Model):
+    """A library point (điểm thư viện) of a commune, with its digital-library checklist."""
+
+    __tablename__ = "library_point"
+    __table_args__ = (Index("ix_library_point_commune_active", "commune_id", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    model: Mapped[str] = mapped_column(String(40), default="library_cultural_centre")
+    opened_on: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    internet_computer_on: Mapped[date | None]
+    software_installed_on: Mapped[date | None]
+    staff_trained_on: Mapped[date | None]
+    serving_readers_on: Mapped[date | None]
+
+    commune: Mapped[Unit] = relationship(back_populates="points")
+
+    @property
+    def model_label(self) -> str:
+        return str(POINT_MODELS.get(self.model, self.model))
+
+    def checklist(self) -> list[tuple[str, str, date | None]]:
+        return [(key, str(label), getattr(self, key)) for key, label in CHECKLIST.items()]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,46 @@
+"""flask --app wsgi users create: the first administrator (or any user)."""
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.audit import models as audit
+from app.extensions import db
+from app.units.models import Unit
+from app.users.forms import password_problem
+from app.users.models import ADMIN, ROLE_UNIT_KIND, ROLES, User
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.option("--username", prompt=True)
+@click.option("--full-name", default="", help="Defaults to the username.")
+@click.option("--role", type=click.Choice(list(ROLES)), default=ADMIN, show_default=True)
+@click.option("--unit-code", default="", help="Official code of the commune (librarian) or province (trainer, province).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(username, full_name, role, unit_code, password):
+    """Create a user; by default the first administrator."""
+    username = username.strip().lower()
+    if not username or len(username) > 40:
+        raise click.ClickException("Tên đăng nhập không hợp lệ / Invalid username.")
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
+        raise click.ClickException(f"Tên đăng nhập '{username}' đã có / Username '{username}' is already taken.")
+    problem = password_problem(password, username)
+    if problem:
+        raise click.ClickException(str(problem))
+    unit = None
+    kind = ROLE_UNIT_KIND[role]
+    if kind:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
+        if unit is None or unit.kind != kind:
+            raise click.ClickException(
+                f"Vai trò '{role}' cần --unit-code của một đơn vị cấp {'xã' if kind == 'commune' else 'tỉnh'} đã nạp / "
+                f"role '{role}' needs --unit-code of a loaded {kind}."
+            )
+    user = User(username=username, full_name=full_name or username, role=role, unit=unit)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record("create", user, username="cli", after={"username": username, "role": role},
+                 unit_id=unit.id if unit else None)
+    db.session.commit()
+    click.echo(f"Đã tạo người dùng / created user: {username} ({role})")

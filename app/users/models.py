@@ -1,0 +1,106 @@
+"""Users, roles and the login-throttle counters."""
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models_base import TimestampMixin, UTCDateTime, VersionMixin
+from app.units.models import Unit
+
+LIBRARIAN, TRAINER, PROVINCE_STAFF, ADMIN = "librarian", "trainer", "province", "admin"
+ROLES = {
+    LIBRARIAN: _l("Commune librarian"),
+    TRAINER: _l("Trainer"),
+    PROVINCE_STAFF: _l("Province staff"),
+    ADMIN: _l("Administrator"),
+}
+# Which kind of unit each role is scoped to (None: everything).
+ROLE_UNIT_KIND = {LIBRARIAN: "commune", TRAINER: "province", PROVINCE_STAFF: "province", ADMIN: None}
+
+# A hash to compare against when the username is unknown, so a login for a
+# missing account takes as long as one for a real account.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("role IN ('librarian', 'trainer', 'province', 'admin')", name="role"),
+        CheckConstraint("role = 'admin' OR unit_id IS NOT NULL", name="unit_by_role"),
+        CheckConstraint("language IN ('vi', 'en')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    # Part of the session identity: rotating it ends every session of this user.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit | None] = relationship()
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str, *, must_change: bool = False) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.must_change_password = must_change
+        self.end_sessions()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLES.get(self.role, self.role))
+
+    @property
+    def commune_id(self) -> int | None:
+        return self.unit_id if self.role == LIBRARIAN else None
+
+    @property
+    def province_id(self) -> int | None:
+        return self.unit.province_id if self.unit else None
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+def check_dummy_password(password: str) -> None:
+    check_password_hash(_DUMMY_HASH, password)
+
+
+class LoginThrottle(db.Model):
+    """Failed-login counter per key ('account:NAME' or 'address:IP')."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

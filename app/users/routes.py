@@ -1,0 +1,298 @@
+from urllib.parse import urlsplit
+
+from flask import flash, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from app.audit import models as audit
+from app.access import login_required_for, public, requires
+from app.extensions import db
+from app.forms_base import EmptyForm
+from app.htmx import redirect, render, render_form_errors
+from app.models_base import utcnow
+from app.units.models import COMMUNE, PROVINCE, Unit
+from app.users import bp
+from app.users.auth import clear_failures, locked_minutes, record_failure
+from app.users.forms import ChangePasswordForm, LanguageForm, LoginForm, ResetPasswordForm, UserFilterForm, UserForm
+from app.users.models import ADMIN, LIBRARIAN, ROLE_UNIT_KIND, User, check_dummy_password
+
+login_required_for(bp)
+
+USER_FIELDS = ("username", "full_name", "email", "phone", "role", "unit_id", "language", "active")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host, no //) is followed after login."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def home_url() -> str:
+    return url_for("dashboard.home")
+
+
+# --- Logging in and out -------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or home_url())
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render("users/login.html", form=form, status=status)
+
+    username = form.username.data.strip().lower()
+    address = request.remote_addr or ""
+    minutes = locked_minutes(username, address)
+    if minutes:
+        audit.record("login_failed", username=username[:40], after={"reason": "locked"})
+        db.session.commit()
+        form.form_errors.append(
+            _("Too many failed attempts. Try again in %(minutes)d minutes, or ask your administrator.", minutes=minutes)
+        )
+        return render("users/login.html", form=form, status=429)
+
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username))
+    if user is None:
+        check_dummy_password(form.password.data)
+    if user is None or not user.check_password(form.password.data) or not user.active:
+        record_failure(username, address)
+        audit.record("login_failed", username=username[:40], unit_id=user.unit_id if user else None,
+                     after={"reason": "inactive" if user and not user.active else "bad_credentials"})
+        db.session.commit()
+        form.form_errors.append(_("Wrong username or password."))
+        return render_form_errors("users/login.html", form=form)
+
+    clear_failures(username)
+    next_url = safe_next(request.args.get("next"))
+    session.clear()  # a fresh session for every login; the account's language applies
+    login_user(user)
+    user.last_login_at = utcnow()
+    audit.record("login", user, user=user, unit_id=user.unit_id)
+    db.session.commit()
+    return redirect(next_url or home_url())
+
+
+@bp.post("/logout")
+@requires("home.view")
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        audit.record("logout", current_user, unit_id=current_user.unit_id)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("You have logged out."), "info")
+    return redirect(url_for("users.login"))
+
+
+@bp.post("/language")
+@public
+def set_language():
+    form = LanguageForm()
+    target = safe_next(form.next.data) or safe_next(request.referrer and urlsplit(request.referrer).path) or home_url()
+    if form.validate_on_submit():
+        lang = form.language.data
+        if current_user.is_authenticated:
+            if current_user.language != lang:
+                audit.record("language", current_user, before={"language": current_user.language},
+                             after={"language": lang}, unit_id=current_user.unit_id)
+                current_user.language = lang
+                db.session.commit()
+        else:
+            session["lang"] = lang
+    return redirect(target)
+
+
+# --- One's own account --------------------------------------------------------
+
+@bp.get("/account")
+@requires("account.edit")
+def account():
+    return render("users/account.html", language_form=LanguageForm(language=current_user.language))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires("account.edit")
+def change_password():
+    form = ChangePasswordForm()
+    form._username = current_user.username
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("The current password is not right."))
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append(_("Choose a password different from the current one."))
+        else:
+            user = current_user._get_current_object()
+            user.set_password(form.new_password.data)
+            audit.record("password_change", user, unit_id=user.unit_id)
+            db.session.commit()
+            # Every other session of this user has ended; keep this one.
+            session.clear()
+            login_user(user)
+            flash(_("Your password has been changed."), "success")
+            return redirect(home_url())
+    if form.is_submitted():
+        return render_form_errors("users/change_password.html", form=form)
+    return render("users/change_password.html", form=form)
+
+
+# --- Administration of users --------------------------------------------------
+
+def unit_choices():
+    """Provinces and their communes as option groups, for the user form."""
+    units = db.session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    provinces = [u for u in units if u.kind == PROVINCE]
+    groups = {}
+    for p in provinces:
+        options = [(p.id, _("%(name)s (whole province)", name=p.name))]
+        options += [(c.id, c.name) for c in units if c.parent_id == p.id]
+        groups[p.name] = options
+    return {None: [("", _("— none (administrator) —"))], **groups}
+
+
+def validate_user_form(form: UserForm, user: User | None) -> bool:
+    ok = form.validate_on_submit()
+    username = (form.username.data or "").strip().lower()
+    form.username.data = username
+    clash = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
+    if username and clash and (user is None or clash != user.id):
+        form.username.errors.append(_("This username is already taken."))
+        ok = False
+    kind = ROLE_UNIT_KIND.get(form.role.data)
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    if form.unit_id.data and unit is None:
+        form.unit_id.errors.append(_("Choose a unit from the list."))
+        ok = False
+    elif kind == COMMUNE and (unit is None or unit.kind != COMMUNE):
+        form.unit_id.errors.append(_("A librarian must belong to a commune."))
+        ok = False
+    elif kind == PROVINCE and (unit is None or unit.kind != PROVINCE):
+        form.unit_id.errors.append(_("A trainer or province staff member must belong to a province."))
+        ok = False
+    elif kind is None and unit is not None:
+        form.unit_id.errors.append(_("An administrator does not belong to a unit."))
+        ok = False
+    if user is None and not form.password.data:
+        form.password.errors.append(_("Give a temporary password for the new user."))
+        ok = False
+    return ok
+
+
+@bp.get("/admin/users")
+@requires("users.manage")
+def user_list():
+    filters = UserFilterForm(request.args)
+    query = select(User).order_by(User.username)
+    if filters.validate():
+        if filters.q.data:
+            like = f"%{filters.q.data.strip().lower()}%"
+            query = query.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
+        if filters.role.data:
+            query = query.where(User.role == filters.role.data)
+        if not filters.show_inactive.data:
+            query = query.where(User.active.is_(True))
+    users = db.session.scalars(query.limit(500)).all()
+    return render("users/list.html", "users/_partials/_table.html", users=users, filters=filters, form=EmptyForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@requires("users.manage")
+def user_create():
+    form = UserForm()
+    form.unit_id.choices = unit_choices()
+    if request.method == "POST":
+        if validate_user_form(form, None):
+            user = User(role=form.role.data)
+            form.populate_obj(user)
+            user.unit_id = form.unit_id.data if user.role != ADMIN else None
+            user.set_password(form.password.data, must_change=True)
+            db.session.add(user)
+            audit.record("create", user, after=audit.snapshot(user, USER_FIELDS), unit_id=user.unit_id)
+            db.session.commit()
+            flash(_("User %(name)s was created. They must change the password at the first login.", name=user.username), "success")
+            return redirect(url_for("users.user_list"))
+        return render_form_errors("users/form.html", form=form, user=None)
+    return render("users/form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:id>/edit", methods=["GET", "POST"])
+@requires("users.manage", load=User)
+def user_edit(obj: User):
+    form = UserForm(obj=obj)
+    form.unit_id.choices = unit_choices()
+    del form.password
+    if request.method == "POST":
+        if form.is_stale(obj):
+            form = UserForm(formdata=None, obj=obj)
+            form.unit_id.choices = unit_choices()
+            del form.password
+            form.version.data = str(obj.version)
+            flash(_("Someone else changed this user while you were editing. The form now shows the current values; make your change again."), "error")
+            return render("users/form.html", form=form, user=obj, status=409)
+        if validate_user_form(form, obj):
+            before = audit.snapshot(obj, USER_FIELDS)
+            old_role, old_unit = obj.role, obj.unit_id
+            form.populate_obj(obj)
+            if obj.role == ADMIN:
+                obj.unit_id = None
+            if (obj.role, obj.unit_id) != (old_role, old_unit):
+                obj.end_sessions()  # a new role or unit starts with a new login
+            audit.record("update", obj, before=before, after=audit.snapshot(obj, USER_FIELDS), unit_id=obj.unit_id)
+            db.session.commit()
+            flash(_("User %(name)s was saved.", name=obj.username), "success")
+            return redirect(url_for("users.user_list"))
+        return render_form_errors("users/form.html", form=form, user=obj)
+    form.version.data = str(obj.version)
+    return render("users/form.html", form=form, user=obj)
+
+
+def _set_active(user: User, active: bool):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("users.user_list"))
+    if user.id == current_user.id and not active:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("users.user_list"))
+    if user.active != active:
+        user.active = active
+        user.end_sessions()
+        audit.record("activate" if active else "deactivate", user,
+                     before={"active": not active}, after={"active": active}, unit_id=user.unit_id)
+        db.session.commit()
+    flash(_("User %(name)s was reactivated.", name=user.username) if active
+          else _("User %(name)s was deactivated and logged out everywhere.", name=user.username), "success")
+    return redirect(url_for("users.user_list"))
+
+
+@bp.post("/admin/users/<int:id>/deactivate")
+@requires("users.manage", load=User)
+def user_deactivate(obj: User):
+    return _set_active(obj, False)
+
+
+@bp.post("/admin/users/<int:id>/reactivate")
+@requires("users.manage", load=User)
+def user_reactivate(obj: User):
+    return _set_active(obj, True)
+
+
+@bp.route("/admin/users/<int:id>/password", methods=["GET", "POST"])
+@requires("users.manage", load=User)
+def user_reset_password(obj: User):
+    form = ResetPasswordForm()
+    form._username = obj.username
+    if form.validate_on_submit():
+        obj.set_password(form.password.data, must_change=True)
+        audit.record("password_reset", obj, unit_id=obj.unit_id)
+        db.session.commit()
+        flash(_("The password of %(name)s was reset. They must change it at the next login.", name=obj.username), "success")
+        return redirect(url_for("users.user_list"))
+    if form.is_submitted():
+        return render_form_errors("users/reset_password.html", form=form, user=obj)
+    return render("users/reset_password.html", form=form, user=obj)

@@ -1,0 +1,98 @@
+"""Configuration, read from the environment.
+
+DATABASE_URL  SQLAlchemy URL; default: SQLite file instance/sothuvien.db
+SECRET_KEY    signs sessions and CSRF tokens; in development a key is generated
+              once into instance/secret_key when absent
+APP_ENV       development (default) | production | test
+"""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def development_secret_key() -> str:
+    """A key made once and kept in instance/, so restarts keep sessions."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    APP_ENV = "development"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sothuvien.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+
+    # Sessions: the cookie is signed, HttpOnly, SameSite=Lax; Secure in production.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    REMEMBER_COOKIE_DURATION = 0
+
+    # A form left open for hours on a slow phone must still post.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_ENABLED = True
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    # Flask-Babel resolves relative paths against app/, so give it an absolute one.
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = ("vi", "en")
+
+    # Login throttling: counted in the database so it holds across app servers.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15
+
+    # Number of reverse proxies in front of gunicorn whose X-Forwarded-For is trusted.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class ProductionConfig(Config):
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    APP_ENV = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    )
+    SECRET_KEY = "test-secret-key"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def config_from_env():
+    return CONFIGS.get(os.environ.get("APP_ENV", "development"), DevelopmentConfig)
