@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, config_from_env, development_secret_key
 
-from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+from app import extensions as ext
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -53,12 +53,14 @@ def create_app(config_class=None):
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
-    db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
-    htmx.init_app(app)
+    # Names of modules in this package (app.htmx, …) shadow same-named imports
+    # here, so the extensions are used through their module.
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, render_as_batch=True, compare_type=True)
+    ext.login_manager.init_app(app)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=select_locale)
+    ext.htmx.init_app(app)
 
     from app import errors, formatting
     from app.users import auth  # noqa: F401  (user loader, unauthorized handler)

@@ -17,6 +17,12 @@ class VersionedForm(FlaskForm):
     def is_stale(self, obj) -> bool:
         return str(obj.version) != (self.version.data or "")
 
+    def populate_obj(self, obj):
+        """Everything but the version, which only the database moves on."""
+        for name, field in self._fields.items():
+            if name not in ("version", "csrf_token"):
+                field.populate_obj(obj, name)
+
 
 class LocalDateField(DateField):
     """A date typed as dd/mm/yyyy or sent by <input type="date"> as yyyy-mm-dd."""

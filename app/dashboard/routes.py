@@ -20,5 +20,7 @@ def home():
         context["points"] = points_for(current_user)
     elif current_user.role in ("province", "admin"):
         counts = users_by_role(current_user)
-        context["users_by_role"] = [(str(label), counts.get(role, 0)) for role, label in ROLES.items()]
+        # Administrators belong to no province, so province staff see the other roles only.
+        roles = ROLES if current_user.role == "admin" else {k: v for k, v in ROLES.items() if k != "admin"}
+        context["users_by_role"] = [(str(label), counts.get(role, 0)) for role, label in roles.items()]
     return render("dashboard/home.html", **context)

@@ -5,7 +5,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from app.db import upsert_increment
+from app.sql import upsert_increment
 from app.extensions import db, login_manager
 from app.htmx import client_redirect, is_fragment_request
 from app.models_base import utcnow
@@ -41,7 +41,8 @@ def unauthorized():
         parts = urlsplit(current)
         next_path = parts.path + (f"?{parts.query}" if parts.query else "")
         return client_redirect(url_for("users.login", next=next_path), status=401)
-    flash(str(login_manager.login_message), login_manager.login_message_category)
+    if request.path != "/":  # the home page needs no explanation
+        flash(str(login_manager.login_message), login_manager.login_message_category)
     return redirect(url_for("users.login", next=request.full_path.rstrip("?")), code=303)
 
 
