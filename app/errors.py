@@ -14,7 +14,7 @@ def _messages():
         400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
         403: (_("Not allowed"), _("You do not have permission to see or change this.")),
         404: (_("Not found"), _("This page or record does not exist, or it has been removed.")),
-        405: (_("Not allowed"), _("This action cannot be done this way.")),
+        405: (_("Action not supported"), _("This action cannot be done this way.")),
         409: (_("Changed by someone else"), _("Someone else changed this record while you were editing it. Reload it and try again.")),
         413: (_("File too large"), _("The data sent is larger than allowed.")),
         500: (_("Something went wrong"), _("The server had a problem. Nothing was saved. Please try again in a moment.")),

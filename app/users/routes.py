@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import flash, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 
@@ -52,9 +52,9 @@ def login():
     if minutes:
         audit.record("login_failed", username=username[:40], after={"reason": "locked"})
         db.session.commit()
-        form.form_errors.append(
-            _("Too many failed attempts. Try again in %(minutes)d minutes, or ask your administrator.", minutes=minutes)
-        )
+        form.form_errors.append(ngettext(
+            "Too many failed attempts. Try again in %(num)d minute, or ask your administrator.",
+            "Too many failed attempts. Try again in %(num)d minutes, or ask your administrator.", minutes))
         return render("users/login.html", form=form, status=429)
 
     user = db.session.scalar(select(User).where(func.lower(User.username) == username))

@@ -1,0 +1,90 @@
+"""Every route × every role × own or foreign object → the expected status.
+
+The table below must name every endpoint of app.url_map, so a new route
+cannot be added without deciding who may use it; and every view must
+declare its permission (@requires) or be marked @public.
+"""
+import pytest
+
+from tests.conftest import csrf_token, login
+
+ROLES = ("anonymous", "librarian_a", "trainer_p", "province_staff_p", "admin")
+OK = "ok"  # allowed: any 2xx/3xx/422 answer that is not a redirect to the login page
+
+# (endpoint, method, URL arguments as (world attribute for "own", for "foreign")) → statuses per role.
+# A status pair is (own, foreign); a single value applies to both.
+A, L, T, P, ADM = ROLES
+MATRIX = {
+    ("health.healthz", "GET", None): {A: 200, L: 200, T: 200, P: 200, ADM: 200},
+    ("users.login", "GET", None): {A: 200, L: 303, T: 303, P: 303, ADM: 303},
+    ("users.logout", "POST", None): {A: "login", L: "login", T: "login", P: "login", ADM: "login"},
+    ("users.set_language", "POST", None): {A: OK, L: OK, T: OK, P: OK, ADM: OK},
+    ("users.account", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
+    ("users.change_password", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
+    ("dashboard.home", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
+    ("users.user_list", "GET", None): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
+    ("users.user_create", "GET", None): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
+    ("users.user_edit", "GET", ("librarian_b", "librarian_c")): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
+    ("users.user_reset_password", "GET", ("librarian_b", "librarian_c")): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
+    ("users.user_deactivate", "POST", ("librarian_b", "librarian_c")): {A: "login", L: 403, T: 403, P: 403, ADM: OK},
+    ("users.user_reactivate", "POST", ("librarian_b", "librarian_c")): {A: "login", L: 403, T: 403, P: 403, ADM: OK},
+    ("units.point_list", "GET", None): {A: "login", L: 200, T: 403, P: 200, ADM: 200},
+    ("units.point_create", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("units.point_detail", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("units.point_edit", "GET", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("units.point_deactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("units.point_reactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+}
+
+
+def url_for_case(app, endpoint, target, world):
+    from flask import url_for
+
+    with app.test_request_context():
+        if target is None:
+            return url_for(endpoint)
+        return url_for(endpoint, id=getattr(world, target).id)
+
+
+def check(response, expected, case):
+    status = response.status_code
+    to_login = status in (302, 303) and response.headers.get("Location", "").startswith("/login")
+    if expected == "login":
+        assert to_login, case
+    elif expected == OK:
+        assert (200 <= status < 400 or status == 422) and not to_login, (case, status)
+    else:
+        assert status == expected, (case, status)
+
+
+def test_matrix_names_every_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints == {endpoint for endpoint, _, _ in MATRIX}
+
+
+def test_every_view_declares_its_permission(app):
+    undeclared = [
+        name for name, view in app.view_functions.items()
+        if name != "static" and not (getattr(view, "access_action", None) or getattr(view, "access_public", False))
+    ]
+    assert not undeclared, f"routes without @requires or @public: {undeclared}"
+
+
+@pytest.mark.parametrize("case", list(MATRIX), ids=lambda c: c[0])
+def test_route_access(app, world, case):
+    endpoint, method, targets = case
+    expectations = MATRIX[case]
+    for role in ROLES:
+        expected = expectations[role]
+        own, foreign = expected if isinstance(expected, tuple) else (expected, expected)
+        for which, want in (("own", own), ("foreign", foreign)) if targets else (("-", own),):
+            client = app.test_client()
+            if role != "anonymous":
+                assert login(client, getattr(world, role).name).status_code == 303
+            target = None if targets is None else targets[0 if which == "own" else 1]
+            url = url_for_case(app, endpoint, target, world)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
+            check(response, want, (endpoint, role, which))
