@@ -99,6 +99,10 @@ class LibraryPoint(TimestampMixin, VersionMixin, db.Model):
     def model_label(self) -> str:
         return str(POINT_MODELS.get(self.model, self.model))
 
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for key in CHECKLIST if getattr(self, key) is not None)
+
     def checklist(self) -> list[tuple[str, str, date | None]]:
         return [(key, str(label), getattr(self, key)) for key, label in CHECKLIST.items()]
 

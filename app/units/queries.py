@@ -1,5 +1,6 @@
 """Queries over units and library points, always scoped by app.access."""
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from app.access import scope_points, visible_units
 from app.extensions import db
@@ -14,7 +15,7 @@ def communes_for(user):
 
 
 def points_for(user, commune_id=None, q=None, include_inactive=False, limit=500):
-    query = scope_points(select(LibraryPoint).join(LibraryPoint.commune), user)
+    query = scope_points(select(LibraryPoint).join(LibraryPoint.commune).options(contains_eager(LibraryPoint.commune)), user)
     if commune_id:
         query = query.where(LibraryPoint.commune_id == commune_id)
     if q:
