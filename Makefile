@@ -27,7 +27,7 @@ translations: $(VENV)/.runtime
 
 ## extract: collect new strings into messages.pot and merge them into both catalogs
 extract: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.*' -k lazy_gettext -k _l --sort-by-file --no-location -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs '.*' -k lazy_gettext -k _l -k _n:1,2 --sort-by-file --no-location -o translations/messages.pot .
 	$(BIN)/pybabel update -N --no-wrap --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/python tools/fill_en_catalog.py translations/en/LC_MESSAGES/messages.po
 

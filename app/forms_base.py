@@ -1,15 +1,67 @@
 """Form pieces shared by the domains."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_translations, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField
 from wtforms.validators import ValidationError
 
 
-class EmptyForm(FlaskForm):
+def _n(singular, plural):
+    """Marks a plural message for extraction (see `make extract`)."""
+    return singular, plural
+
+
+# WTForms' own messages, which it ships in many languages but not Vietnamese:
+# listed here so they are extracted into our catalogs and translated there.
+WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Invalid input."),
+    _l("Field must be equal to %(other_name)s."),
+    _n("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long."),
+    _n("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
+    _n("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Number must be at least %(min)s."),
+    _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid date value."),
+    _l("Invalid CSRF Token."),
+    _l("CSRF token missing."),
+    _l("CSRF failed."),
+    _l("CSRF token expired."),
+)
+
+
+class _CatalogTranslations:
+    """Hands WTForms' messages to our catalog, unformatted (WTForms fills in
+    the %(min)d and %(max)d itself)."""
+
+    def gettext(self, string):
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ungettext(singular, plural, n)
+
+
+_catalog_translations = _CatalogTranslations()
+
+
+class Form(FlaskForm):
+    """The base of every form: WTForms' messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _catalog_translations
+
+
+class EmptyForm(Form):
     """Only the CSRF token, for one-button actions (deactivate, log out)."""
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """A form that edits a versioned record carries the version it was shown with."""
 
     version = HiddenField()

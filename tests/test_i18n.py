@@ -19,7 +19,7 @@ def extracted(tmp_path_factory):
     """The strings the code uses now, extracted as `make extract` does."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
-    subprocess.run([str(pybabel), "extract", "-F", "babel.cfg", "--ignore-dirs", ".*", "-k", "lazy_gettext", "-k", "_l",
+    subprocess.run([str(pybabel), "extract", "-F", "babel.cfg", "--ignore-dirs", ".*", "-k", "lazy_gettext", "-k", "_l", "-k", "_n:1,2",
                     "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms_base import LocalDateField, VersionedForm, no_control_chars
+from app.forms_base import Form, LocalDateField, VersionedForm, no_control_chars
 from app.units.models import CHECKLIST, POINT_MODELS
 
 
@@ -27,7 +26,7 @@ class PointForm(VersionedForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000), no_control_chars])
 
 
-class PointFilterForm(FlaskForm):
+class PointFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -1,11 +1,10 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from app.forms_base import VersionedForm, no_control_chars
+from app.forms_base import Form, VersionedForm, no_control_chars
 from app.users.models import ROLES
 
 COMMON_PASSWORDS = {
@@ -34,14 +33,14 @@ def strong_password(form, field):
         raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200), strong_password],
@@ -73,7 +72,7 @@ class UserForm(VersionedForm):
                              description=_l("The user must change it at the first login."))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("Temporary password"), validators=[DataRequired(), Length(max=200), strong_password],
                              render_kw={"autocomplete": "new-password"},
                              description=_l("The user must change it at the next login. All of the user's sessions end now."))
@@ -82,12 +81,12 @@ class ResetPasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
     next = StringField()
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False
 
