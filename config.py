@@ -58,8 +58,9 @@ class Config:
     LANGUAGES = ("vi", "en")
 
     # Login throttling: counted in the database so it holds across app servers.
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 30
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 50
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
 

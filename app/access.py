@@ -62,6 +62,12 @@ RULES = {
     "points.create": lambda u, o: u.role == PROVINCE_STAFF
     and (o is None or _in_own_province(u, o)),
     "points.edit": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Equipment: a librarian keeps their commune's register; province staff read their province's.
+    "equipment.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o))
+    or _in_own_commune(u, o),
+    "equipment.edit": lambda u, o: _in_own_commune(u, o),
+    "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
+    "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     "units.view": lambda u, o: False,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.models_base import utcnow
-from app.users.models import LoginThrottle, User
+from app.users.models import LoginThrottle, User, UserSession
 from tests.conftest import PASSWORD, csrf_token, fetch, login, post, update
 
 
@@ -41,7 +41,7 @@ def test_wrong_password_is_refused_counted_and_recorded(app, client, world):
     assert client.get("/").status_code == 303  # still logged out
     failed = audit_actions(app, "login_failed")
     assert len(failed) == 1 and failed[0].username == "librarian_a"
-    assert throttle(app, "account:librarian_a").failures == 1
+    assert throttle(app, "pair:librarian_a|127.0.0.1").failures == 1
 
 
 def test_unknown_user_gets_the_same_message(client, world):
@@ -51,7 +51,7 @@ def test_unknown_user_gets_the_same_message(client, world):
 
 
 def test_account_locks_after_repeated_failures(client, world, app):
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
     for _ in range(limit):
         assert login(client, "librarian_a", "wrong-password1").status_code == 422
     # Even the right password is refused while the account is locked.
@@ -64,18 +64,20 @@ def test_account_locks_after_repeated_failures(client, world, app):
 
 
 def test_lock_ends_after_its_time(client, world, app):
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"] + 1):
         login(client, "librarian_a", "wrong-password1")
-    update(app, LoginThrottle, "account:librarian_a", locked_until=utcnow() - timedelta(seconds=1))
+    assert throttle(app, "pair:librarian_a|127.0.0.1").locked_until > utcnow()
+    update(app, LoginThrottle, "pair:librarian_a|127.0.0.1", locked_until=utcnow() - timedelta(seconds=1))
     assert login(client, "librarian_a").status_code == 303
-    # A successful login clears the account's counter.
+    # A successful login clears the account's counters.
+    assert throttle(app, "pair:librarian_a|127.0.0.1") is None
     assert throttle(app, "account:librarian_a") is None
 
 
 def test_source_address_locks_after_failures_on_many_accounts(client, world, app):
     app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 4
     for i in range(4):
-        login(client, f"guess{i}", "wrong-password1")
+        assert login(client, f"guess{i}", "wrong-password1").status_code == 422
     response = login(client, "librarian_a", PASSWORD)
     assert response.status_code == 429
     # A different source address is not affected.
@@ -87,11 +89,14 @@ def test_source_address_locks_after_failures_on_many_accounts(client, world, app
 
 
 def test_failures_outside_the_window_start_again(client, world, app):
+    key = "pair:librarian_a|127.0.0.1"
     login(client, "librarian_a", "wrong-password1")
-    update(app, LoginThrottle, "account:librarian_a",
+    login(client, "librarian_a", "wrong-password1")
+    assert throttle(app, key).failures == 2
+    update(app, LoginThrottle, key,
            window_started_at=utcnow() - timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"] + 1))
     login(client, "librarian_a", "wrong-password1")
-    assert throttle(app, "account:librarian_a").failures == 1
+    assert throttle(app, key).failures == 1
 
 
 def test_deactivated_user_cannot_log_in(app, client, world):
@@ -116,13 +121,14 @@ def test_logout_needs_post(client, world):
     assert client.get("/").status_code == 200
 
 
-def test_login_issues_a_fresh_session(client, world):
+def test_login_issues_a_fresh_session(app, client, world):
     with client.session_transaction() as session:
         session["planted"] = "value from before the login"
     login(client, "librarian_a")
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"].startswith(f"{world.librarian_a.id}:")
+        session_id = session["_user_id"]
+    assert fetch(app, UserSession, session_id).user_id == world.librarian_a.id
 
 
 def test_changing_password_ends_other_sessions(app, world):
@@ -221,3 +227,67 @@ def test_csrf_token_is_accepted_from_the_htmx_header(client, world):
     assert response.status_code == 200
     assert "HX-Location" in response.headers
     assert client.get("/").status_code == 303
+
+
+def other_address(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_locking_an_account_from_one_address_does_not_lock_it_elsewhere(app, client, world):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"] + 1):
+        login(client, "admin", "wrong-password1")
+    assert login(client, "admin").status_code == 429
+    assert login(other_address(app, "10.9.9.9"), "admin").status_code == 303
+
+
+def test_guesses_from_many_addresses_lock_the_account(app, world):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 3
+    for i in range(3):
+        assert login(other_address(app, f"10.0.0.{i}"), "librarian_a", "wrong-password1").status_code == 422
+    assert login(other_address(app, "10.0.0.99"), "librarian_a").status_code == 429
+
+
+def test_parallel_guesses_are_all_counted(app, world):
+    """Attempts are counted before the password is checked, so parallel
+    requests cannot get more password checks than the limit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
+    clients = [app.test_client() for _ in range(16)]
+    tokens = [csrf_token(c) for c in clients]
+
+    def guess(i):
+        return clients[i].post("/login", data={"username": "librarian_a", "password": f"guess-{i}x1",
+                                               "csrf_token": tokens[i]}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(guess, range(16)))
+    assert statuses.count(422) <= limit
+    assert statuses.count(429) >= 16 - limit
+    assert login(app.test_client(), "librarian_a").status_code == 429
+
+
+def test_a_copied_cookie_is_worthless_after_logout(app, client, world):
+    login(client, "librarian_a")
+    cookie = client.get_cookie("session").value
+    post(client, "/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/").status_code == 303
+
+
+def test_guessing_the_current_password_is_throttled_and_recorded(app, client, world):
+    login(client, "librarian_a")
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
+    for _ in range(limit):
+        response = post(client, "/account/password", {
+            "current_password": "wrong-guess1", "new_password": "sachmoi2027", "confirm": "sachmoi2027"})
+        assert "Mật khẩu hiện tại không đúng" in response.get_data(as_text=True)
+    response = post(client, "/account/password", {
+        "current_password": PASSWORD, "new_password": "sachmoi2027", "confirm": "sachmoi2027"})
+    assert response.status_code == 422
+    assert "Quá nhiều lần đăng nhập sai" in response.get_data(as_text=True)
+    assert len(audit_actions(app, "password_change_failed")) == limit
+    assert fetch(app, User, world.librarian_a.id).check_password(PASSWORD)

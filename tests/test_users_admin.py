@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.users.models import User
-from tests.conftest import fetch, post, update
+from tests.conftest import fetch, login, post, update
 
 
 def count_users(app):
@@ -92,13 +92,14 @@ def test_edit_user_and_stale_version(app, as_user, world):
 
 
 def test_moving_a_user_to_another_unit_ends_their_sessions(app, as_user, world):
+    librarian = app.test_client()
+    login(librarian, "librarian_b")
     client = as_user("admin")
-    token = fetch(app, User, world.librarian_b.id).session_token
     data = new_user(world, username="librarian_b", unit_id=str(world.commune_a.id),
                     version=str(fetch(app, User, world.librarian_b.id).version))
     data.pop("password")
     assert post(client, f"/admin/users/{world.librarian_b.id}/edit", data).status_code == 303
-    assert fetch(app, User, world.librarian_b.id).session_token != token
+    assert librarian.get("/").status_code == 303
 
 
 def test_deactivate_and_reactivate(app, as_user, world):

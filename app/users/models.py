@@ -4,12 +4,12 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, delete
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models_base import TimestampMixin, UTCDateTime, VersionMixin
+from app.models_base import TimestampMixin, UTCDateTime, VersionMixin, utcnow
 from app.units.models import Unit
 
 LIBRARIAN, TRAINER, PROVINCE_STAFF, ADMIN = "librarian", "trainer", "province", "admin"
@@ -28,7 +28,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
@@ -50,21 +50,22 @@ class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(String(5), default="vi")
-    # Part of the session identity: rotating it ends every session of this user.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship()
 
-    # Flask-Login
+    # Flask-Login: the id kept in the cookie is the server-side session's token.
+    session_id = None  # not a column: set when the session is loaded or started
+
     @property
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    def get_id(self) -> str | None:
+        return self.session_id
 
     def set_password(self, password: str, *, must_change: bool = False) -> None:
+        """A new password ends every session of the user (see UserSession)."""
         self.password_hash = generate_password_hash(password)
         self.must_change_password = must_change
         self.end_sessions()
@@ -72,8 +73,20 @@ class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def end_sessions(self) -> None:
-        self.session_token = new_session_token()
+    def start_session(self, source_address: str = "") -> "UserSession":
+        session = UserSession(id=new_session_token(), user=self, source_address=source_address[:64])
+        db.session.add(session)
+        self.session_id = session.id
+        return session
+
+    def end_sessions(self, keep: str | None = None) -> None:
+        """End every session of this user (but `keep`), on every app server."""
+        if self.id is None:
+            return
+        query = delete(UserSession).where(UserSession.user_id == self.id)
+        if keep:
+            query = query.where(UserSession.id != keep)
+        db.session.execute(query)
 
     @property
     def role_label(self) -> str:
@@ -93,6 +106,20 @@ class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
 
 def check_dummy_password(password: str) -> None:
     check_password_hash(_DUMMY_HASH, password)
+
+
+class UserSession(db.Model):
+    """One logged-in session. The cookie holds only its random id; logging out
+    deletes the row, so a copied cookie is worthless afterwards."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source_address: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()
 
 
 class LoginThrottle(db.Model):

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import flash, request, session, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from app.audit import models as audit
 from app.access import login_required_for, public, requires
@@ -13,9 +13,9 @@ from app.htmx import redirect, render, render_form_errors
 from app.models_base import utcnow
 from app.units.models import COMMUNE, PROVINCE, Unit
 from app.users import bp
-from app.users.auth import clear_failures, locked_minutes, record_failure
+from app.users.auth import attempt_succeeded, reserve_attempt
 from app.users.forms import ChangePasswordForm, LanguageForm, LoginForm, ResetPasswordForm, UserFilterForm, UserForm
-from app.users.models import ADMIN, LIBRARIAN, ROLE_UNIT_KIND, User, check_dummy_password
+from app.users.models import ADMIN, ROLE_UNIT_KIND, User, UserSession, check_dummy_password
 
 login_required_for(bp)
 
@@ -48,7 +48,8 @@ def login():
 
     username = form.username.data.strip().lower()
     address = request.remote_addr or ""
-    minutes = locked_minutes(username, address)
+    # The attempt is counted before the password is checked (see users.auth).
+    minutes = reserve_attempt(username, address)
     if minutes:
         audit.record("login_failed", username=username[:40], after={"reason": "locked"})
         db.session.commit()
@@ -59,22 +60,23 @@ def login():
 
     user = db.session.scalar(select(User).where(func.lower(User.username) == username))
     if user is None:
-        check_dummy_password(form.password.data)
+        check_dummy_password(form.password.data)  # the same time as for a real account
     if user is None or not user.check_password(form.password.data) or not user.active:
-        record_failure(username, address)
         audit.record("login_failed", username=username[:40], unit_id=user.unit_id if user else None,
                      after={"reason": "inactive" if user and not user.active else "bad_credentials"})
         db.session.commit()
         form.form_errors.append(_("Wrong username or password."))
         return render_form_errors("users/login.html", form=form)
 
-    clear_failures(username)
-    next_url = safe_next(request.args.get("next"))
-    session.clear()  # a fresh session for every login; the account's language applies
-    login_user(user)
+    attempt_succeeded(username, address)
     user.last_login_at = utcnow()
+    user.start_session(address)
     audit.record("login", user, user=user, unit_id=user.unit_id)
     db.session.commit()
+    # Only once the session and its audit event are saved: a fresh cookie session.
+    next_url = safe_next(request.args.get("next"))
+    session.clear()
+    login_user(user)
     return redirect(next_url or home_url())
 
 
@@ -84,6 +86,7 @@ def logout():
     form = EmptyForm()
     if form.validate_on_submit():
         audit.record("logout", current_user, unit_id=current_user.unit_id)
+        db.session.execute(delete(UserSession).where(UserSession.id == current_user.session_id))
         db.session.commit()
         logout_user()
         session.clear()
@@ -123,16 +126,26 @@ def change_password():
     form = ChangePasswordForm()
     form._username = current_user.username
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        user = current_user._get_current_object()
+        address = request.remote_addr or ""
+        # Guesses at the current password are throttled like logins.
+        minutes = reserve_attempt(user.username, address)
+        if minutes:
+            form.current_password.errors.append(ngettext(
+                "Too many failed attempts. Try again in %(num)d minute, or ask your administrator.",
+                "Too many failed attempts. Try again in %(num)d minutes, or ask your administrator.", minutes))
+        elif not user.check_password(form.current_password.data):
+            audit.record("password_change_failed", user, unit_id=user.unit_id)
+            db.session.commit()
             form.current_password.errors.append(_("The current password is not right."))
         elif form.new_password.data == form.current_password.data:
             form.new_password.errors.append(_("Choose a password different from the current one."))
         else:
-            user = current_user._get_current_object()
-            user.set_password(form.new_password.data)
+            attempt_succeeded(user.username, address)
+            user.set_password(form.new_password.data)  # ends every session of the user…
+            user.start_session(address)  # …and this one goes on in a new session
             audit.record("password_change", user, unit_id=user.unit_id)
             db.session.commit()
-            # Every other session of this user has ended; keep this one.
             session.clear()
             login_user(user)
             flash(_("Your password has been changed."), "success")
