@@ -67,6 +67,7 @@ RULES = {
     or _in_own_commune(u, o),
     "equipment.edit": lambda u, o: _in_own_commune(u, o),
     "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
+    "equipment.template": lambda u, o: u.role == LIBRARIAN,
     "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,

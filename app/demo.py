@@ -1,8 +1,8 @@
 """flask --app wsgi demo-data: a province, its communes, a library point in each,
 and one user per role. Idempotent; refused when APP_ENV=production.
 
-Later modules extend it by appending a function to EXTENDERS; each gets
-(province unit, list of commune units, years) and must be idempotent too.
+Each module adds its records through a function listed in extenders(); each
+gets (province unit, list of commune units, years) and must be idempotent too.
 """
 import random
 from datetime import date, timedelta
@@ -18,7 +18,12 @@ from app.units.models import LibraryPoint, Unit
 from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, TRAINER, User
 
 DEMO_PASSWORD = "thuvien2026"
-EXTENDERS = []
+
+
+def extenders():
+    from app.equipment.demo import demo_equipment
+
+    return [demo_equipment]
 
 MODELS = ["library_cultural_centre", "library_cultural_centre", "internet_access_point", "commune_library"]
 VILLAGES = ["thôn Đồng Tâm", "thôn Làng Mới", "xóm Bãi Bằng", "thôn Na Hoàng", "xóm Đèo Khế",
@@ -88,7 +93,7 @@ def load_demo(province_name: str, communes_limit: int | None, years: int) -> dic
         db.session.add(user)
         created.append(username)
     db.session.flush()
-    for extend in EXTENDERS:
+    for extend in extenders():
         extend(province, communes, years)
     db.session.commit()
     return {"province": province, "communes": len(communes), "points": points, "users": created,

@@ -3,6 +3,7 @@
 The same formats are used in both languages: the data is Vietnamese
 administrative data and reports are compared side by side.
 """
+import unicodedata
 from datetime import date, datetime
 
 from babel.numbers import format_decimal
@@ -35,6 +36,15 @@ def fmt_vnd(value) -> str:
     return f"{fmt_number(value)} ₫"
 
 
+def today_local() -> date:
+    """Today in Asia/Ho_Chi_Minh (the server may run in UTC)."""
+    from flask_babel import to_user_timezone
+
+    from app.models_base import utcnow
+
+    return to_user_timezone(utcnow()).date()
+
+
 def parse_date(text: str) -> date | None:
     """dd/mm/yyyy (as typed) or yyyy-mm-dd (as a date input sends)."""
     text = (text or "").strip()
@@ -44,6 +54,15 @@ def parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, single spaces: 'Thái  Nguyên' → 'thai nguyen'.
+    For matching what people type or put in spreadsheets."""
+    text = str(text).replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
+    return " ".join(text.replace("_", " ").split())
 
 
 def register(app):

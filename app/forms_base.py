@@ -99,6 +99,13 @@ class LocalIntegerField(IntegerField):
             raise ValueError(_l("Enter a whole number.")) from None
 
 
+def not_in_future(form, field):
+    from app.formatting import today_local
+
+    if field.data and field.data > today_local():
+        raise ValidationError(_l("The date cannot be in the future."))
+
+
 def no_control_chars(form, field):
     if field.data and any(ord(c) < 32 and c not in "\t\n\r" for c in field.data):
         raise ValidationError(_l("This text contains characters that are not allowed."))

@@ -7,7 +7,7 @@ button never shows a bare fragment.
 """
 import json
 
-from flask import make_response, redirect as flask_redirect, render_template, request
+from flask import make_response, redirect as flask_redirect, render_template, request, session
 
 
 def is_fragment_request() -> bool:
@@ -17,8 +17,12 @@ def is_fragment_request() -> bool:
 
 def render(template: str, partial: str | None = None, status: int = 200, trigger=None, **context):
     """Render `partial` for a fragment request when given, else the full `template`."""
-    name = partial if (partial and is_fragment_request()) else template
-    response = make_response(render_template(name, **context), status)
+    fragment = bool(partial) and is_fragment_request()
+    body = render_template(partial if fragment else template, **context)
+    if is_fragment_request() and session.get("_flashes"):
+        # Flash messages ride along as an out-of-band swap of the flash area.
+        body += render_template("_partials/_flashes_oob.html")
+    response = make_response(body, status)
     if trigger:
         response.headers["HX-Trigger"] = json.dumps(trigger) if isinstance(trigger, dict) else trigger
     return response

@@ -1,14 +1,13 @@
 """flask --app wsgi units load PROVINCE: a province and its communes, with
 their official codes, from the vietnam-provinces package (2025 two-level list)."""
 import difflib
-import unicodedata
-
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 from vietnam_provinces import Province, Ward
 
 from app.extensions import db
+from app.formatting import fold as fold_text
 from app.units.models import COMMUNE, PROVINCE, Unit
 
 units_cli = AppGroup("units", help="Administrative units.")
@@ -17,11 +16,8 @@ PREFIXES = ("thanh pho ", "tinh ")
 
 
 def fold(text: str) -> str:
-    """Lower case without accents or the 'Tỉnh'/'Thành phố' prefix: 'Thái Nguyên' → 'thai nguyen'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower().strip()
-    text = " ".join(text.replace("_", " ").split())
+    """Accent-free lower case without the 'Tỉnh'/'Thành phố' prefix: 'Thái Nguyên' → 'thai nguyen'."""
+    text = fold_text(text)
     for prefix in PREFIXES:
         if text.startswith(prefix):
             text = text[len(prefix):]

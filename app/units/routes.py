@@ -71,7 +71,9 @@ def point_create():
 @bp.get("/points/<int:id>")
 @requires("points.view", load=LibraryPoint)
 def point_detail(obj: LibraryPoint):
-    return render("units/point_detail.html", point=obj, form=EmptyForm())
+    from app.equipment.queries import last_complete_stocktake
+
+    return render("units/point_detail.html", point=obj, form=EmptyForm(), last_stocktake=last_complete_stocktake(obj.id))
 
 
 @bp.route("/points/<int:id>/edit", methods=["GET", "POST"])

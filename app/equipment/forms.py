@@ -1,0 +1,81 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.equipment.models import (
+    ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, EVENT_KINDS, FUNDING_SOURCES, RECORDABLE_KINDS,
+)
+from app.forms_base import Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars, not_in_future
+
+MAX_VND = 10_000_000_000  # ten billion đồng: far above any library item
+
+
+class ItemForm(VersionedForm):
+    category = SelectField(_l("Category"), choices=list(CATEGORIES.items()))
+    description = StringField(_l("Description"), validators=[DataRequired(), Length(max=200), no_control_chars],
+                              description=_l("e.g. Dell desktop computer, wooden book rack 5 levels"))
+    asset_code = StringField(_l("Asset code"), validators=[Optional(), Length(max=40), no_control_chars])
+    quantity = LocalIntegerField(_l("Quantity"), default=1,
+                                 validators=[DataRequired(), NumberRange(min=1, max=10000)],
+                                 render_kw={"inputmode": "numeric", "min": 1})
+    condition = SelectField(_l("Condition"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
+    internet_connected = BooleanField(_l("Connected to the internet"), description=_l("For computers."))
+    funding_source = SelectField(_l("Funding source"), choices=list(FUNDING_SOURCES.items()), default="commune")
+    received_on = LocalDateField(_l("Received on"), validators=[Optional(), not_in_future])
+    unit_value = LocalIntegerField(_l("Unit value (VND)"), validators=[Optional(), NumberRange(min=0, max=MAX_VND)],
+                                   render_kw={"inputmode": "numeric", "min": 0})
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000), no_control_chars],
+                          render_kw={"rows": 2})
+
+    def validate_internet_connected(self, field):
+        if field.data and self.category.data not in ("computer", "network"):
+            raise ValidationError(_l("Only computers and network devices are connected to the internet."))
+
+
+class EventForm(Form):
+    kind = SelectField(_l("What happened"), choices=[(k, EVENT_KINDS[k]) for k in RECORDABLE_KINDS])
+    occurred_on = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
+    new_condition = SelectField(_l("Condition afterwards"),
+                                choices=[("", _l("— unchanged —"))] + [(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS],
+                                validators=[Optional()])
+    cost = LocalIntegerField(_l("Cost (VND)"), validators=[Optional(), NumberRange(min=0, max=MAX_VND)],
+                             render_kw={"inputmode": "numeric", "min": 0})
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), no_control_chars],
+                                render_kw={"rows": 2})
+    version = HiddenField()
+
+    def validate_new_condition(self, field):
+        if self.kind.data == "condition_change" and not field.data:
+            raise ValidationError(_l("Choose the new condition."))
+
+
+class RestoreForm(Form):
+    condition = SelectField(_l("Condition now"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
+    occurred_on = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
+    description = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000), no_control_chars],
+                                render_kw={"rows": 2})
+    version = HiddenField()
+
+
+class RegisterFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    category = SelectField(_l("Category"), choices=[("", _l("All categories"))] + list(CATEGORIES.items()),
+                           validators=[Optional()])
+    condition = SelectField(_l("Condition"), choices=[("", _l("All active")), ("all", _l("All, with liquidated"))]
+                            + list(CONDITIONS.items()), validators=[Optional()])
+    funding_source = SelectField(_l("Funding source"), choices=[("", _l("All sources"))] + list(FUNDING_SOURCES.items()),
+                                 validators=[Optional()])
+    year = LocalIntegerField(_l("Received in year"), validators=[Optional(), NumberRange(min=1950, max=2100)],
+                             render_kw={"inputmode": "numeric"})
+
+
+class ImportForm(Form):
+    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(message=_l("Choose a file to upload."))],
+                     render_kw={"accept": ".xlsx,.csv"})
+
+
+class ConfirmImportForm(Form):
+    batch_id = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,112 @@
+"""Register lists, totals and the roll-ups the province dashboard uses.
+
+Every roll-up is one aggregate query with GROUP BY; none loops in Python over rows.
+"""
+from sqlalchemy import and_, case, extract, func, select
+
+from app.access import visible_units
+from app.equipment.models import ACTIVE_CONDITIONS, CONDITIONS, IN_USE, LIQUIDATED, EquipmentItem, StockTake
+from app.extensions import db
+from app.units.models import LibraryPoint, Unit
+
+PAGE_SIZE = 50
+
+
+def filtered_items(point_id: int, category=None, condition=None, funding_source=None, year=None):
+    """A select over one point's items with the register's filters (by default active items only)."""
+    query = select(EquipmentItem).where(EquipmentItem.point_id == point_id)
+    if category:
+        query = query.where(EquipmentItem.category == category)
+    if condition == "all":
+        pass
+    elif condition:
+        query = query.where(EquipmentItem.condition == condition)
+    else:
+        query = query.where(EquipmentItem.condition.in_(ACTIVE_CONDITIONS))
+    if funding_source:
+        query = query.where(EquipmentItem.funding_source == funding_source)
+    if year:
+        query = query.where(extract("year", EquipmentItem.received_on) == year)
+    return query
+
+
+def page_of(query, page: int):
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(1, page), pages)
+    items = db.session.scalars(
+        query.order_by(EquipmentItem.category, EquipmentItem.description, EquipmentItem.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return items, page, pages, total
+
+
+def _computer_columns(item):
+    is_computer = item.category == "computer"
+    return (
+        func.coalesce(func.sum(case((and_(is_computer, item.condition != LIQUIDATED), item.quantity), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(is_computer, item.condition == IN_USE), item.quantity), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(is_computer, item.condition == IN_USE, item.internet_connected), item.quantity),
+                                    else_=0)), 0),
+    )
+
+
+def totals(query) -> dict:
+    """Quantities by condition, and computers (owned, in use, online), over the filtered items."""
+    sub = query.subquery()
+    item = sub.c
+    row = db.session.execute(
+        select(
+            *[func.coalesce(func.sum(case((item.condition == c, item.quantity), else_=0)), 0) for c in CONDITIONS],
+            *_computer_columns(item),
+        )
+    ).one()
+    n = len(CONDITIONS)
+    return {
+        "by_condition": dict(zip(CONDITIONS, row[:n])),
+        "computers": row[n], "computers_in_use": row[n + 1], "computers_online": row[n + 2],
+    }
+
+
+def last_complete_stocktake(point_id: int):
+    return db.session.scalar(
+        select(StockTake).where(StockTake.point_id == point_id, StockTake.completed_at.is_not(None))
+        .order_by(StockTake.completed_at.desc()).limit(1)
+    )
+
+
+# --- Roll-ups for the province dashboard -------------------------------------------
+
+def category_condition_by_commune(user, commune_ids=None):
+    """[(commune_id, category, condition, quantity)] over the communes `user` may see."""
+    query = (
+        select(LibraryPoint.commune_id, EquipmentItem.category, EquipmentItem.condition,
+               func.sum(EquipmentItem.quantity))
+        .join(LibraryPoint, LibraryPoint.id == EquipmentItem.point_id)
+        .where(LibraryPoint.commune_id.in_(visible_units(user)))
+        .group_by(LibraryPoint.commune_id, EquipmentItem.category, EquipmentItem.condition)
+    )
+    if commune_ids is not None:
+        query = query.where(LibraryPoint.commune_id.in_(commune_ids))
+    return db.session.execute(query).all()
+
+
+def computers_by_commune(user):
+    """Per commune: computers owned (not liquidated), in use, in use and online,
+    and the share in use (None when the commune has no computer)."""
+    item = EquipmentItem
+    owned, in_use, online = _computer_columns(item)
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, owned, in_use, online)
+        .select_from(Unit)
+        .join(LibraryPoint, LibraryPoint.commune_id == Unit.id, isouter=True)
+        .join(item, item.point_id == LibraryPoint.id, isouter=True)
+        .where(Unit.id.in_(visible_units(user)))
+        .group_by(Unit.id, Unit.name)
+        .order_by(Unit.name)
+    ).all()
+    return [
+        {"commune_id": r[0], "commune": r[1], "computers": r[2], "in_use": r[3], "online": r[4],
+         "share_in_use": (r[3] / r[2]) if r[2] else None}
+        for r in rows
+    ]

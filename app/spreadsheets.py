@@ -1,0 +1,125 @@
+"""Reading and writing .xlsx and .csv: limits, formula neutralising, formats.
+
+Shared by every module that imports or exports a register.
+"""
+import csv
+import io
+import zipfile
+from datetime import date, datetime
+
+from flask import Response
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SpreadsheetError(ValueError):
+    """A file that cannot be read at all; the message is for the user."""
+
+
+def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
+    """(headers, [(spreadsheet row number, values)]) from an .xlsx or .csv file.
+    Blank rows are skipped; a file over the limits is refused whole."""
+    name = (filename or "").lower()
+    if len(data) > MAX_BYTES:
+        raise SpreadsheetError(_l("The file is larger than 2 MB."))
+    if name.endswith(".xlsx"):
+        rows = _xlsx_rows(data)
+    elif name.endswith(".csv"):
+        rows = _csv_rows(data)
+    else:
+        raise SpreadsheetError(_l("Upload an .xlsx or .csv file."))
+    header = None
+    body = []
+    for number, values in rows:
+        values = ["" if v is None else v for v in values]
+        if all(isinstance(v, str) and not v.strip() for v in values):
+            continue
+        if header is None:
+            header = [str(v).strip() for v in values]
+            continue
+        body.append((number, values))
+        if len(body) > MAX_ROWS:
+            raise SpreadsheetError(_l("The file has more than 5,000 rows. Split it into smaller files."))
+    if header is None:
+        raise SpreadsheetError(_l("The file is empty."))
+    return header, body
+
+
+def _xlsx_rows(data: bytes):
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise SpreadsheetError(_l("This is not a valid .xlsx file. Save it again from Excel and retry."))
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = [(i, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        workbook.close()
+    except Exception:
+        raise SpreadsheetError(_l("This is not a valid .xlsx file. Save it again from Excel and retry.")) from None
+    return rows
+
+
+def _csv_rows(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpreadsheetError(_l("The .csv file must be saved as UTF-8.")) from None
+    if "\x00" in text:
+        raise SpreadsheetError(_l("This is not a text .csv file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula is prefixed with '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def xlsx_response(filename: str, sheet_title: str, headers: list[str], rows, widths=None) -> Response:
+    """A workbook with a bold, frozen header row; dates as dd/mm/yyyy, whole
+    numbers with thousands separators; text neutralised against formulas."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append([str(h) for h in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append([neutralise(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, (date, datetime)):
+                cell.number_format = "DD/MM/YYYY"
+            elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                cell.number_format = "#,##0"
+    for i, header in enumerate(headers, start=1):
+        width = (widths or {}).get(i, max(12, min(40, len(str(header)) + 4)))
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), mimetype=XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def csv_response(filename: str, headers: list[str], rows) -> Response:
+    """UTF-8 with a byte-order mark (so Excel reads the Vietnamese), dates dd/mm/yyyy."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(h) for h in headers])
+    for row in rows:
+        writer.writerow([
+            v.strftime("%d/%m/%Y") if isinstance(v, (date, datetime)) else neutralise(v)
+            for v in row
+        ])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
