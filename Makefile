@@ -54,6 +54,7 @@ browser-deps:
 ## bench: page sizes (gzipped) and response times on demo data
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/equipment.py
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

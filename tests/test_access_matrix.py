@@ -34,16 +34,52 @@ MATRIX = {
     ("units.point_edit", "GET", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
     ("units.point_deactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("units.point_reactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    # Equipment: the librarian's own commune; province staff read their province.
+    ("equipment.register", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.register_totals", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.stocktake", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.item_detail", "GET", ("item_a", "item_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.item_row", "GET", ("item_a", "item_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.export_point", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.export_commune", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.export_province", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("equipment.item_create", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("equipment.import_upload", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("equipment.import_template", "GET", None): {A: "login", L: 200, T: 403, P: 403, ADM: 200},
+    ("equipment.item_edit", "GET", ("item_a", "item_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("equipment.event_create", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("equipment.item_restore", "POST", ("item_a", "item_c")): {A: "login", L: (409, 403), T: 403, P: 403, ADM: 409},
+    ("equipment.stocktake_start", "POST", ("point_a", "point_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("equipment.stocktake_confirm", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("equipment.import_confirm", "POST", ("batch_a", "batch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
 }
+
+
+def make_target(target, world):
+    """Objects the world does not hold: an item or an import batch at a world point."""
+    from app.equipment.models import EquipmentItem, ImportBatch
+    from app.extensions import db
+
+    place = target.split("_")[1]
+    point_id = getattr(world, f"point_{place}").id
+    if target.startswith("item_"):
+        obj = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
+    else:
+        obj = ImportBatch(kind="equipment", point_id=point_id, user_id=getattr(world, f"librarian_{place}").id, rows="[]")
+    db.session.add(obj)
+    db.session.commit()
+    return obj.id
 
 
 def url_for_case(app, endpoint, target, world):
     from flask import url_for
 
     with app.test_request_context():
+        extra = {"fmt": "csv"} if ".export_" in endpoint else {}
         if target is None:
-            return url_for(endpoint)
-        return url_for(endpoint, id=getattr(world, target).id)
+            return url_for(endpoint, **extra)
+        key = getattr(world, target).id if hasattr(world, target) else make_target(target, world)
+        return url_for(endpoint, id=key, **extra)
 
 
 def check(response, expected, case):

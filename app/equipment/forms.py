@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.equipment.models import (
     ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, EVENT_KINDS, FUNDING_SOURCES, RECORDABLE_KINDS,
@@ -17,7 +17,7 @@ class ItemForm(VersionedForm):
                               description=_l("e.g. Dell desktop computer, wooden book rack 5 levels"))
     asset_code = StringField(_l("Asset code"), validators=[Optional(), Length(max=40), no_control_chars])
     quantity = LocalIntegerField(_l("Quantity"), default=1,
-                                 validators=[DataRequired(), NumberRange(min=1, max=10000)],
+                                 validators=[InputRequired(), NumberRange(min=1, max=10000)],
                                  render_kw={"inputmode": "numeric", "min": 1})
     condition = SelectField(_l("Condition"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
     internet_connected = BooleanField(_l("Connected to the internet"), description=_l("For computers."))
@@ -45,9 +45,12 @@ class EventForm(Form):
                                 render_kw={"rows": 2})
     version = HiddenField()
 
-    def validate_new_condition(self, field):
-        if self.kind.data == "condition_change" and not field.data:
-            raise ValidationError(_l("Choose the new condition."))
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.kind.data == "condition_change" and not self.new_condition.data:
+            self.new_condition.errors = [*self.new_condition.errors, _l("Choose the new condition.")]
+            ok = False
+        return ok
 
 
 class RestoreForm(Form):
@@ -75,7 +78,3 @@ class RegisterFilterForm(Form):
 class ImportForm(Form):
     file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(message=_l("Choose a file to upload."))],
                      render_kw={"accept": ".xlsx,.csv"})
-
-
-class ConfirmImportForm(Form):
-    batch_id = HiddenField(validators=[DataRequired()])

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from app.access import login_required_for, requires, scope_points
 from app.audit import models as audit
 from app.equipment import bp
-from app.equipment.forms import ConfirmImportForm, EventForm, ImportForm, ItemForm, RegisterFilterForm, RestoreForm
+from app.equipment.forms import EventForm, ImportForm, ItemForm, RegisterFilterForm, RestoreForm
 from app.equipment.io import (
     export_headers, export_rows, from_json, parse_rows, template_example_rows, template_headers, to_json,
 )
@@ -49,10 +49,21 @@ CHANGED = "equipment-changed"  # the htmx event that refreshes the register's to
 
 # --- The register -------------------------------------------------------------
 
+FILTERS = ("category", "condition", "funding_source", "year")
+
+
 def _filters():
     form = RegisterFilterForm(request.args)
     form.validate()
-    return form, {name: form[name].data or None for name in ("category", "condition", "funding_source", "year")}
+    return form, {name: form[name].data or None for name in FILTERS}
+
+
+def _own_ids(form, item=None):
+    """Field ids unique on the register page, where the filter form and
+    several item rows may be open at once (names, and so posts, stay the same)."""
+    for field in form:
+        field.id = f"{field.name}-{item.id if item else 'new'}"
+    return form
 
 
 @bp.get("/points/<int:id>/equipment")
@@ -61,7 +72,7 @@ def register(obj: LibraryPoint):
     form, filters = _filters()
     query = filtered_items(obj.id, **filters)
     items, page, pages, count = page_of(query, request.args.get("page", 1, type=int))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in filters.items() if v}
     return render("equipment/register.html", "equipment/_partials/_register.html",
                   point=obj, items=items, page=page, pages=pages, count=count, filters=form, args=args,
                   totals=totals(query), last_stocktake=last_complete_stocktake(obj.id))
@@ -71,7 +82,8 @@ def register(obj: LibraryPoint):
 @requires("equipment.view", load=LibraryPoint)
 def register_totals(obj: LibraryPoint):
     _form, filters = _filters()
-    return render("equipment/_partials/_totals.html", point=obj, totals=totals(filtered_items(obj.id, **filters)))
+    return render("equipment/_partials/_totals.html", point=obj, totals=totals(filtered_items(obj.id, **filters)),
+                  args={k: v for k, v in filters.items() if v})
 
 
 # --- Items ----------------------------------------------------------------------
@@ -80,6 +92,8 @@ def register_totals(obj: LibraryPoint):
 @requires("equipment.edit", load=LibraryPoint)
 def item_create(obj: LibraryPoint):
     form = ItemForm()
+    if is_fragment_request():
+        _own_ids(form)
     context = {"point": obj, "item": None, "form": form}
     if request.method == "POST":
         if form.validate_on_submit():
@@ -125,12 +139,16 @@ def item_edit(obj: EquipmentItem):
     if obj.condition == LIQUIDATED:
         return _liquidated_refusal(obj)
     form = ItemForm(obj=obj)
+    if is_fragment_request():
+        _own_ids(form, obj)
     if request.method == "GET":
         form.version.data = str(obj.version)
         return render("equipment/item_form.html", "equipment/_partials/_item_form_row.html",
                       point=obj.point, item=obj, form=form)
     if form.is_stale(obj):
         form = ItemForm(formdata=None, obj=obj)
+        if is_fragment_request():
+            _own_ids(form, obj)
         form.version.data = str(obj.version)
         form.form_errors.append(_("Someone else changed this item while you were editing. The form now shows the "
                                   "current values; make your change again."))
@@ -323,14 +341,14 @@ def import_upload(obj: LibraryPoint):
     for row, column, message in errors:
         by_row.setdefault(row, []).append((column, message))
     return render("equipment/import_preview.html", point=obj, items=items, errors=errors, by_row=by_row,
-                  batch=batch, filename=upload.filename, confirm_form=ConfirmImportForm(batch_id=batch.id if batch else ""),
+                  batch=batch, filename=upload.filename, confirm_form=EmptyForm(),
                   status=200 if not errors else 422)
 
 
 @bp.post("/equipment/imports/<int:id>")
 @requires("equipment.import", load=ImportBatch)
 def import_confirm(obj: ImportBatch):
-    if not ConfirmImportForm().validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
     point = obj.point
     items = from_json(json.loads(obj.rows))
@@ -339,7 +357,7 @@ def import_confirm(obj: ImportBatch):
     # All rows in one statement and one transaction: all are saved or none.
     ids = db.session.scalars(
         db.insert(EquipmentItem).returning(EquipmentItem.id, sort_by_parameter_order=True), rows
-    ).all()
+    ).all() if rows else []
     audit.record("import", point, after={"file": obj.filename, "items": len(ids), "item_ids": ids},
                  unit_id=point.commune_id)
     db.session.commit()
