@@ -485,3 +485,12 @@ def test_rollups(app, world):
         assert (computers["Xã A"]["computers"], computers["Xã A"]["in_use"], computers["Xã A"]["online"]) == (4, 3, 3)
         assert computers["Xã A"]["share_in_use"] == 0.75
         assert computers["Xã B"]["share_in_use"] is None and "Xã C" not in computers
+
+
+def test_htmx_refusal_brings_its_message_out_of_band(app, as_user, world):
+    item = make_item(app, world.point_a.id, condition="liquidated")
+    response = as_user("librarian_a").get(f"/equipment/{item}/edit", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert body.lstrip().startswith(f'<tr id="item-{item}"')
+    assert '<div id="flashes" aria-live="polite" hx-swap-oob="true">' in body and "đã thanh lý" in body.lower()

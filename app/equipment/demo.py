@@ -1,13 +1,16 @@
 """Demo registers: furniture, computers (some from the 2013 BMGF project, some
 broken, a few liquidated), a printer, audio-visual gear, with their history."""
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
 from app.equipment.models import BROKEN, IN_USE, LIQUIDATED, UNDER_REPAIR, EquipmentEvent, EquipmentItem
 from app.extensions import db
 from app.units.models import LibraryPoint
+from app.users.models import User
+
+HCM = timezone(timedelta(hours=7))
 
 FURNITURE = [
     ("cabinet", "Tủ đựng tài liệu gỗ 2 cánh", (1, 3), 3_500_000),
@@ -29,6 +32,7 @@ def demo_equipment(province, communes, years):
         .where(~LibraryPoint.id.in_(select(EquipmentItem.point_id)))
         .order_by(LibraryPoint.id)
     ).all()
+    librarians = dict(db.session.execute(select(User.unit_id, User.id).where(User.role == "librarian")).all())
     for point in points:
         rng = random.Random(point.id * 7919)
         opened = point.opened_on or date(2015, 1, 1)
@@ -72,10 +76,10 @@ def demo_equipment(province, communes, years):
         db.session.add_all(items)
         db.session.flush()
         for item in items:
-            _history(rng, item, today)
+            _history(rng, item, today, librarians.get(point.commune_id))
 
 
-def _history(rng: random.Random, item: EquipmentItem, today: date) -> None:
+def _history(rng: random.Random, item: EquipmentItem, today: date, recorder_id) -> None:
     start = item.received_on or date(2015, 1, 1)
     events = []
     if item.category == "computer":
@@ -94,4 +98,8 @@ def _history(rng: random.Random, item: EquipmentItem, today: date) -> None:
         events.append(EquipmentEvent(item=item, kind="liquidation", occurred_on=_day(rng, date(2022, 1, 1), today),
                                      old_condition=BROKEN, new_condition=LIQUIDATED,
                                      description="Thanh lý theo quy định về tài sản công (hỏng, không sửa được)"))
+    for event in events:
+        # Recorded by the commune's librarian (when there is one) on the day it happened.
+        event.recorded_by_id = recorder_id
+        event.created_at = datetime.combine(event.occurred_on, time(9, 0), HCM).astimezone(timezone.utc)
     db.session.add_all(events)
