@@ -8,33 +8,14 @@ and of one htmx row partial; adds them to bench/results.json.
 import gzip
 import io
 import json
-import os
-import re
-import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-tmp = tempfile.mkdtemp(prefix="sothuvien-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
-os.environ["INSTANCE_PATH"] = tmp
-os.environ["APP_ENV"] = "development"
+from openpyxl import Workbook
+from sqlalchemy import func, select
 
-from flask_migrate import upgrade  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from setup import ROOT, demo_app, logged_in
 
-from app import create_app  # noqa: E402
-from app.demo import DEMO_PASSWORD, load_demo  # noqa: E402
-from app.equipment.io import template_headers  # noqa: E402
-from app.equipment.models import EquipmentItem, ImportBatch  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.users.models import User  # noqa: E402
-
-CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 ROWS = 5000
 
 
@@ -51,15 +32,16 @@ def workbook(headers) -> bytes:
 
 
 def main():
-    app = create_app()
+    app = demo_app()
+    from app.equipment.io import template_headers
+    from app.equipment.models import EquipmentItem, ImportBatch
+    from app.extensions import db
+    from app.users.models import User
+
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo("Thái Nguyên", None, 3)
-        point_id = db.session.get(User, db.session.scalar(select(User.id).where(User.username == "librarian1"))).unit.points[0].id
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"username": "librarian1", "password": DEMO_PASSWORD, "csrf_token": token})
-    token = CSRF.search(client.get("/").get_data(as_text=True)).group(1)
+        librarian = db.session.scalar(select(User).where(User.username == "librarian1"))
+        point_id = librarian.unit.points[0].id
+    client, token = logged_in(app, "librarian1")
 
     with app.test_request_context():
         headers = template_headers()

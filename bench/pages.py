@@ -11,37 +11,16 @@ Prints a table and writes bench/results.json.
 import gzip
 import json
 import os
-import re
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-tmp = tempfile.mkdtemp(prefix="sothuvien-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
-os.environ["INSTANCE_PATH"] = tmp
-os.environ["APP_ENV"] = "development"
-
-from flask_migrate import upgrade  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from setup import ROOT, demo_app, logged_in
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "50"))
-CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6))
-
-
-def login(client, username):
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
-    assert response.status_code == 303, response.status_code
 
 
 def timed(client, path, headers=None):
@@ -56,11 +35,7 @@ def timed(client, path, headers=None):
 
 
 def main():
-    app = create_app()
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo("Thái Nguyên", None, 3)
-
+    app = demo_app()
     client = app.test_client()
     assets = {
         "app.css": client.get("/static/css/app.css").get_data(),
@@ -72,8 +47,7 @@ def main():
 
     results = {"repeat": REPEAT, "sizes": sizes, "pages": {}}
     for username in ("librarian1", "province", "admin"):
-        user_client = app.test_client()
-        login(user_client, username)
+        user_client, _token = logged_in(app, username)
         home = user_client.get("/").get_data()
         sizes[f"home page as {username} (HTML)"] = {"bytes": len(home), "gzip": gz(home)}
         points = user_client.get("/points").get_data()
