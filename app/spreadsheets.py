@@ -10,6 +10,7 @@ from datetime import date, datetime
 from flask import Response
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -51,17 +52,34 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, l
     return header, body
 
 
+MAX_UNPACKED = 50 * 1024 * 1024  # a 2 MB .xlsx may not unpack to more than this
+MAX_COLUMNS = 40
+MAX_SHEET_ROWS = 4 * MAX_ROWS  # blank rows included
+
+
 def _xlsx_rows(data: bytes):
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise SpreadsheetError(_l("This is not a valid .xlsx file. Save it again from Excel and retry."))
+    """Rows read lazily, at most MAX_COLUMNS wide: a small file that declares a
+    huge sheet, or unpacks to a huge one, is refused instead of filling memory."""
+    invalid = _l("This is not a valid .xlsx file. Save it again from Excel and retry.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
+                raise SpreadsheetError(_l("The file is larger than 2 MB."))
+    except zipfile.BadZipFile:
+        raise SpreadsheetError(invalid) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        rows = [(i, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        sheet.reset_dimensions()  # do not trust the size the file declares
+        for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise SpreadsheetError(_l("The file has more than 5,000 rows. Split it into smaller files."))
+            yield number, list(row)
         workbook.close()
+    except SpreadsheetError:
+        raise
     except Exception:
-        raise SpreadsheetError(_l("This is not a valid .xlsx file. Save it again from Excel and retry.")) from None
-    return rows
+        raise SpreadsheetError(invalid) from None
 
 
 def _csv_rows(data: bytes):
@@ -79,9 +97,12 @@ def _csv_rows(data: bytes):
 
 
 def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula is prefixed with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """A text cell that a spreadsheet would run as a formula is prefixed with ';
+    characters a workbook cannot hold are dropped."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 

@@ -494,3 +494,73 @@ def test_htmx_refusal_brings_its_message_out_of_band(app, as_user, world):
     assert response.status_code == 409
     assert body.lstrip().startswith(f'<tr id="item-{item}"')
     assert '<div id="flashes" aria-live="polite" hx-swap-oob="true">' in body and "đã thanh lý" in body.lower()
+
+
+def test_import_refuses_decimals_and_control_characters(app, as_user, world):
+    client = as_user("librarian_a")
+    data = csv_bytes([
+        ["Ghế", "Ghế gỗ", "", "1,5", "", "", "", "", "", ""],
+        ["Ghế", "Ghế nhựa", "", "2", "", "", "", "", "2.5", ""],
+        ["Ghế", "Máy\x01tính", "", "2", "", "", "", "", "1.500.000", ""],
+    ])
+    response = upload(client, world.point_a.id, data, "so-le.csv")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Số lượng phải là số nguyên" in body and "<td>3</td>" in body
+    assert body.count('<tr><td>') >= 3  # one error row per bad cell
+    assert count(app, EquipmentItem) == 0
+
+
+def test_xlsx_declaring_a_huge_sheet_is_read_within_bounds(app, as_user, world):
+    """A tiny file may declare a sheet of millions of cells; only real rows and
+    the first columns are read."""
+    import zipfile
+
+    source = io.BytesIO(xlsx([["Ghế", "Ghế gỗ", "", 2, "", "", "", "", "", ""]]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            content = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:J2" />' in content
+                content = content.replace(b'<dimension ref="A1:J2" />', b'<dimension ref="A1:XFD900000" />')
+            zout.writestr(info, content)
+    response = upload(as_user("librarian_a"), world.point_a.id, out.getvalue(), "lon.xlsx")
+    assert response.status_code == 200, response.get_data(as_text=True)[-800:]
+    assert "Ghế gỗ" in response.get_data(as_text=True)
+
+
+def test_export_drops_characters_a_workbook_cannot_hold(app, as_user, world):
+    make_item(app, world.point_a.id, description="Máy\x01tính")
+    response = as_user("librarian_a").get(f"/points/{world.point_a.id}/equipment/export.xlsx")
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.data)).active["D2"].value == "Máytính"
+
+
+def test_stocktake_needs_every_item_active_now(app, as_user, world):
+    a = make_item(app, world.point_a.id, description="A")
+    b = make_item(app, world.point_a.id, description="B")
+    client = as_user("librarian_a")
+    post(client, f"/equipment/{a}/stocktake")
+    with app.app_context():
+        db.session.get(EquipmentItem, a).condition = "liquidated"
+        db.session.commit()
+    d = make_item(app, world.point_a.id, description="D")
+    c = make_item(app, world.point_a.id, description="C")
+    post(client, f"/equipment/{b}/stocktake")
+    post(client, f"/equipment/{c}/stocktake")
+    with app.app_context():
+        assert db.session.scalar(select(StockTake)).completed_at is None  # D is not confirmed yet
+    post(client, f"/equipment/{d}/stocktake")
+    with app.app_context():
+        assert db.session.scalar(select(StockTake)).completed_at is not None
+
+
+def test_a_batch_is_confirmed_once(app, as_user, world):
+    client = as_user("librarian_a")
+    upload(client, world.point_a.id, csv_bytes([["Ghế", "Ghế gỗ", "", "2", "", "", "", "", "", ""]]), "a.csv")
+    with app.app_context():
+        batch_id = db.session.scalar(select(ImportBatch.id))
+    assert post(client, f"/equipment/imports/{batch_id}").status_code == 303
+    assert post(client, f"/equipment/imports/{batch_id}").status_code == 404
+    assert count(app, EquipmentItem) == 1

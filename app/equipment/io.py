@@ -1,5 +1,6 @@
 """The register as a spreadsheet: the template, reading an upload into checked
 rows, and the rows of an export."""
+import re
 from datetime import date, datetime
 
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -65,10 +66,12 @@ def _int(value, minimum: int, maximum: int):
             raise ValueError
         value = int(value)
     if isinstance(value, str):
-        cleaned = value.strip().replace(".", "").replace(",", "").replace(" ", "").replace("₫", "").replace("đ", "")
-        if not cleaned.lstrip("-").isdigit():
+        cleaned = value.strip().rstrip("₫đ").strip()
+        # Thousands separators only between whole groups of three digits:
+        # "1.500.000" is 1500000, but "1,5" or "2.5" is refused, not multiplied.
+        if not re.fullmatch(r"\d{1,3}([.,\s]\d{3})*|\d+", cleaned):
             raise ValueError
-        value = int(cleaned)
+        value = int(re.sub(r"\D", "", cleaned))
     if not isinstance(value, int) or not minimum <= value <= maximum:
         raise ValueError
     return value
@@ -168,6 +171,9 @@ def parse_rows(headers: list[str], rows: list[tuple[int, list]]):
             error("notes", _("At most %(max)d characters.", max=2000))
         item["notes"] = notes
 
+        for key in ("description", "asset_code", "notes"):
+            if any(ord(c) < 32 and c not in "\t\n\r" for c in item[key]):
+                error(key, _("This text contains characters that are not allowed."))
         item["row"] = number
         items.append(item)
         errors.extend(row_errors)

@@ -286,10 +286,11 @@ def stocktake_confirm(obj: EquipmentItem):
         db.session.add(EquipmentEvent(item=obj, kind="stocktake", occurred_on=today_local(), stock_take=current,
                                       new_condition=obj.condition, recorded_by_id=current_user.id))
         db.session.flush()
-    active = db.session.scalar(select(func.count(EquipmentItem.id)).where(
-        EquipmentItem.point_id == point.id, EquipmentItem.condition.in_(ACTIVE_CONDITIONS)))
-    confirmed = _confirmed_ids(current)
-    completed = len(confirmed) >= active
+    active_ids = set(db.session.scalars(select(EquipmentItem.id).where(
+        EquipmentItem.point_id == point.id, EquipmentItem.condition.in_(ACTIVE_CONDITIONS))))
+    active = len(active_ids)
+    # Complete when every item active now is confirmed (not merely as many confirmations).
+    completed = active_ids <= _confirmed_ids(current)
     if completed:
         current.completed_at = utcnow()
         audit.record("stocktake_complete", current, after={"items": active}, unit_id=point.commune_id)
@@ -352,7 +353,9 @@ def import_confirm(obj: ImportBatch):
         abort(400)
     point = obj.point
     items = from_json(json.loads(obj.rows))
-    db.session.delete(obj)
+    # Taking the batch is the claim: a second, concurrent confirmation finds it gone.
+    if db.session.execute(delete(ImportBatch).where(ImportBatch.id == obj.id)).rowcount != 1:
+        abort(409)
     rows = [{**{k: v for k, v in item.items() if k != "row"}, "point_id": point.id, "version": 1} for item in items]
     # All rows in one statement and one transaction: all are saved or none.
     ids = db.session.scalars(
