@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import false, select
 
 from app.extensions import db
-from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
+from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, TRAINER, User
 
 
@@ -130,13 +130,6 @@ def visible_units(user):
     if user.role in (PROVINCE_STAFF, TRAINER):
         return q.where(Unit.parent_id == user.province_id)
     return q.where(false())
-
-
-def visible_provinces(user):
-    q = select(Unit).where(Unit.kind == PROVINCE).order_by(Unit.name)
-    if user.role == ADMIN:
-        return q
-    return q.where(Unit.id == user.province_id)
 
 
 def scope_points(query, user):

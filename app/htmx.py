@@ -56,7 +56,3 @@ def refresh():
     response.headers["HX-Refresh"] = "true"
     return response
 
-
-def add_vary(response):
-    response.vary.add("HX-Request")
-    return response

@@ -18,7 +18,7 @@ from sqlalchemy import text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from config import TestConfig  # noqa: E402
-from tests.factories import World, make_commune, make_point, make_province, make_user  # noqa: E402,F401
+from tests.factories import World  # noqa: E402
 
 PASSWORD = "thuvien2026"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')

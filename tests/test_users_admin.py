@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.users.models import User
-from tests.conftest import fetch, login, post, update
+from tests.conftest import fetch, login, post
 
 
 def count_users(app):
@@ -140,8 +140,6 @@ def test_missing_user_is_404(as_user, world):
 def test_other_roles_cannot_manage_users(app, as_user, world):
     for name in ("province_staff_p", "trainer_p", "librarian_a"):
         client = app.test_client()
-        from tests.conftest import login
-
         login(client, getattr(world, name).name)
         assert client.get("/admin/users").status_code == 403
         assert client.get(f"/admin/users/{world.librarian_b.id}/edit").status_code == 403

@@ -156,7 +156,7 @@ class EquipmentEvent(db.Model):
 
     item: Mapped[EquipmentItem] = relationship(back_populates="events")
     stock_take: Mapped[StockTake | None] = relationship()
-    recorded_by: Mapped[User | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship(lazy="joined")  # shown on every history line
 
     @property
     def access_parent(self):

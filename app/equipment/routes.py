@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from app.access import login_required_for, requires, scope_points
 from app.audit import models as audit
@@ -125,11 +125,9 @@ def item_row(obj: EquipmentItem):
 
 
 def _liquidated_refusal(item: EquipmentItem):
-    message = _("%(item)s is liquidated. Restore it before changing it.", item=item.description)
+    flash(_("%(item)s is liquidated. Restore it before changing it.", item=item.description), "error")
     if is_fragment_request():
-        flash(message, "error")
         return render("equipment/_partials/_item_row.html", item=item, status=409)
-    flash(message, "error")
     return redirect(url_for("equipment.item_detail", id=item.id))
 
 
@@ -296,7 +294,7 @@ def stocktake_confirm(obj: EquipmentItem):
         audit.record("stocktake_complete", current, after={"items": active}, unit_id=point.commune_id)
     db.session.commit()
     if is_fragment_request():
-        return render("equipment/_partials/_stocktake_row.html", item=obj, confirmed=True,
+        return render("equipment/_partials/_stocktake_row.html", item=obj, is_confirmed=True,
                       trigger="stocktake-changed", form=EmptyForm())
     if completed:
         flash(_("Stock-take complete: all %(num)d items confirmed.", num=active), "success")
