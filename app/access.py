@@ -7,11 +7,15 @@ so a list can never include rows of a unit the user may not see.
 An object is judged by the unit it belongs to: object → library point →
 commune → province (the shape of Indico's protection_parent walk).
 """
+from datetime import date, datetime
 from functools import wraps
+from typing import NamedTuple
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import false, select
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.units.models import COMMUNE, LibraryPoint, Unit
@@ -69,6 +73,15 @@ RULES = {
     "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
     "equipment.template": lambda u, o: u.role == LIBRARIAN,
     "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Reader visits: a librarian counts their commune's (at active points); province
+    # staff read their province's and set its growth target; trainers see none.
+    "visits.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
+    "visits.edit": lambda u, o: _in_own_commune(u, o) and getattr(o, "active", True),
+    "visits.tally": lambda u, o: u.role == LIBRARIAN,
+    "visits.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
+    "visits.template": lambda u, o: u.role == LIBRARIAN,
+    "visits.province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    "visits.set_target": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     "units.view": lambda u, o: False,
@@ -166,3 +179,41 @@ def login_required_for(bp):
         return None
 
     return bp
+
+
+# --- Locked periods -------------------------------------------------------------
+
+class PeriodLock(NamedTuple):
+    period: str  # as shown to people, e.g. "06/2026"
+    approved_by: str
+    approved_at: datetime | None
+
+
+class PeriodLocked(HTTPException):
+    """Refusal to create, change or delete a record dated in an approved period."""
+
+    code = 423
+    show_description = True  # app.errors shows this message instead of the generic one
+
+    def __init__(self, lock: PeriodLock):
+        from app.formatting import fmt_date
+
+        super().__init__(_("The period %(period)s was approved by %(who)s on %(date)s and is locked. "
+                           "Its records cannot be changed unless the province reopens it.",
+                           period=lock.period, who=lock.approved_by, date=fmt_date(lock.approved_at)))
+        self.lock = lock
+
+
+def period_lock(obj, day: date) -> PeriodLock | None:
+    """The approval that makes the records of `obj`'s commune dated `day`
+    read-only, or None. Every mutating route asks through refuse_if_locked();
+    period approvals answer here once they exist (until then nothing is locked)."""
+    return None
+
+
+def refuse_if_locked(obj, *days: date) -> None:
+    """Raise PeriodLocked when any of `days` lies in a locked period of `obj`'s commune."""
+    for day in sorted(set(days)):
+        lock = period_lock(obj, day)
+        if lock is not None:
+            raise PeriodLocked(lock)

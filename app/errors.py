@@ -16,6 +16,7 @@ def _messages():
         404: (_("Not found"), _("This page or record does not exist, or it has been removed.")),
         405: (_("Action not supported"), _("This action cannot be done this way.")),
         409: (_("Changed by someone else"), _("Someone else changed this record while you were editing it. Reload it and try again.")),
+        423: (_("Period locked"), _("This period has been approved and is locked.")),
         413: (_("File too large"), _("The data sent is larger than allowed.")),
         500: (_("Something went wrong"), _("The server had a problem. Nothing was saved. Please try again in a moment.")),
         503: (_("Service unavailable"), _("The service is temporarily unavailable. Please try again in a moment.")),
@@ -49,7 +50,8 @@ def register(app):
     def http_error(error):
         if error.code in (301, 302, 303, 307, 308):
             return error
-        return error_response(error.code or 500)
+        detail = error.description if getattr(error, "show_description", False) else None
+        return error_response(error.code or 500, detail)
 
     @app.errorhandler(StaleDataError)
     def stale(error):

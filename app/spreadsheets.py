@@ -4,6 +4,7 @@ Shared by every module that imports or exports a register.
 """
 import csv
 import io
+import re
 import zipfile
 from datetime import date, datetime
 
@@ -144,3 +145,23 @@ def csv_response(filename: str, headers: list[str], rows) -> Response:
         ])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def whole_number(value, minimum: int, maximum: int) -> int:
+    """A whole number from a cell or a form: 12, 12.0, "1.500" or "1,500"; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        value = int(value)
+    if isinstance(value, str):
+        cleaned = value.strip().rstrip("₫đ").strip()
+        # Thousands separators only between whole groups of three digits:
+        # "1.500.000" is 1500000, but "1,5" or "2.5" is refused, not multiplied.
+        if not re.fullmatch(r"\d{1,3}([.,\s]\d{3})*|\d+", cleaned):
+            raise ValueError
+        value = int(re.sub(r"\D", "", cleaned))
+    if not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ValueError
+    return value

@@ -57,7 +57,8 @@ MATRIX = {
 
 def make_target(target, world):
     """Objects the world does not hold: an item or an import batch at a world point."""
-    from app.equipment.models import EquipmentItem, ImportBatch
+    from app.equipment.models import EquipmentItem
+    from app.imports import ImportBatch
     from app.extensions import db
 
     place = target.split("_")[1]

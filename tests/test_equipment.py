@@ -10,7 +10,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.equipment.models import EquipmentEvent, EquipmentItem, ImportBatch, StockTake
+from app.equipment.models import EquipmentEvent, EquipmentItem, StockTake
+from app.imports import ImportBatch
 from app.extensions import db
 from tests.conftest import fetch, login, post
 

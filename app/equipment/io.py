@@ -1,6 +1,5 @@
 """The register as a spreadsheet: the template, reading an upload into checked
 rows, and the rows of an export."""
-import re
 from datetime import date, datetime
 
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -9,6 +8,7 @@ from sqlalchemy import select
 from app.equipment.models import CATEGORIES, CONDITIONS, FUNDING_SOURCES, IN_USE, EquipmentItem
 from app.extensions import db
 from app.formatting import fold, parse_date
+from app.spreadsheets import whole_number
 from app.units.models import LibraryPoint, Unit
 
 # Column key → label; the labels are the spreadsheet's headers (in Vietnamese in the template).
@@ -58,25 +58,6 @@ def template_example_rows() -> list[list]:
         ]
 
 
-def _int(value, minimum: int, maximum: int):
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError
-        value = int(value)
-    if isinstance(value, str):
-        cleaned = value.strip().rstrip("₫đ").strip()
-        # Thousands separators only between whole groups of three digits:
-        # "1.500.000" is 1500000, but "1,5" or "2.5" is refused, not multiplied.
-        if not re.fullmatch(r"\d{1,3}([.,\s]\d{3})*|\d+", cleaned):
-            raise ValueError
-        value = int(re.sub(r"\D", "", cleaned))
-    if not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ValueError
-    return value
-
-
 def parse_rows(headers: list[str], rows: list[tuple[int, list]]):
     """Check every row. Returns (items as dicts, errors as (row, column label,
     message)); the caller saves nothing unless errors is empty."""
@@ -121,7 +102,7 @@ def parse_rows(headers: list[str], rows: list[tuple[int, list]]):
         item["asset_code"] = asset_code
 
         try:
-            item["quantity"] = _int(cell("quantity"), 1, 10000)
+            item["quantity"] = whole_number(cell("quantity"), 1, 10000)
         except ValueError:
             error("quantity", _("The quantity must be a whole number from 1 to 10,000."))
 
@@ -162,7 +143,7 @@ def parse_rows(headers: list[str], rows: list[tuple[int, list]]):
             item["unit_value"] = None
         else:
             try:
-                item["unit_value"] = _int(raw, 0, MAX_VALUE)
+                item["unit_value"] = whole_number(raw, 0, MAX_VALUE)
             except ValueError:
                 error("unit_value", _("The value must be a whole number of đồng, 0 or more."))
 

@@ -165,25 +165,3 @@ class EquipmentEvent(db.Model):
     @property
     def kind_label(self) -> str:
         return str(EVENT_KINDS.get(self.kind, self.kind))
-
-
-class ImportBatch(db.Model):
-    """Rows of an uploaded file that passed validation, kept between the
-    preview and the confirmation (in the database, so any app server can
-    take the confirmation)."""
-
-    __tablename__ = "import_batch"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    point_id: Mapped[int] = mapped_column(ForeignKey("library_point.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    filename: Mapped[str] = mapped_column(String(200), default="")
-    rows: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    point: Mapped[LibraryPoint] = relationship()
-
-    @property
-    def access_parent(self):
-        return self.point

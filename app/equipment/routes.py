@@ -14,12 +14,13 @@ from app.equipment.io import (
     export_headers, export_rows, from_json, parse_rows, template_example_rows, template_headers, to_json,
 )
 from app.equipment.models import (
-    ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, FUNDING_SOURCES, LIQUIDATED, EquipmentEvent, EquipmentItem, ImportBatch, StockTake,
+    ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, FUNDING_SOURCES, LIQUIDATED, EquipmentEvent, EquipmentItem, StockTake,
 )
 from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, totals
 from app.extensions import db
 from app.formatting import today_local
 from app.forms_base import EmptyForm
+from app.imports import ImportBatch
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
 from app.models_base import utcnow
 from app.spreadsheets import SpreadsheetError, csv_response, read_table, xlsx_response
@@ -347,6 +348,8 @@ def import_upload(obj: LibraryPoint):
 @bp.post("/equipment/imports/<int:id>")
 @requires("equipment.import", load=ImportBatch)
 def import_confirm(obj: ImportBatch):
+    if obj.kind != "equipment":
+        abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     point = obj.point

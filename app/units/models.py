@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models_base import TimestampMixin, VersionMixin
 
 PROVINCE = "province"
+DEFAULT_GROWTH_TARGET = (5.0, 7.0)
 COMMUNE = "commune"
 
 # The division types of the 2025 two-level list, as vietnam-provinces names them.
@@ -37,7 +38,7 @@ CHECKLIST = {
 }
 
 
-class Unit(db.Model):
+class Unit(VersionMixin, db.Model):
     """A province or a commune (xã / phường / đặc khu), loaded from vietnam-provinces."""
 
     __tablename__ = "unit"
@@ -49,6 +50,7 @@ class Unit(db.Model):
             name="parent_by_kind",
         ),
         Index("ix_unit_parent_kind", "parent_id", "kind"),
+        CheckConstraint("growth_target_min <= growth_target_max", name="growth_target_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +59,9 @@ class Unit(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     division_type: Mapped[str] = mapped_column(String(30))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # A province's target for the yearly growth of reader visits, in percent (5–7 % by default).
+    growth_target_min: Mapped[float] = mapped_column(default=DEFAULT_GROWTH_TARGET[0], server_default="5")
+    growth_target_max: Mapped[float] = mapped_column(default=DEFAULT_GROWTH_TARGET[1], server_default="7")
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Unit"]] = relationship(back_populates="parent")

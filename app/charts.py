@@ -1,0 +1,64 @@
+"""Charts drawn on the server as SVG: the geometry here, the markup in
+templates/_partials/_line_chart.html. No JavaScript, no library: a few lines
+of arithmetic, and the numbers also shown as a table for screen readers."""
+import math
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 30
+MAX_SERIES = 6
+
+
+def nice_ticks(maximum: float, count: int = 4) -> list[float]:
+    """Round tick values from 0 to at least `maximum` (0, 250, 500, …)."""
+    if maximum <= 0:
+        return [0, 1]
+    raw = maximum / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return [step * i for i in range(0, math.ceil(maximum / step) + 1)]
+
+
+def line_chart(x_labels: list[str], series: list[tuple[str, list[float | None]]]) -> dict:
+    """Geometry of a line chart: each series is (name, one value per x label,
+    None where there is no value). The last series is drawn emphasised."""
+    values = [v for _name, points in series for v in points if v is not None]
+    ticks = nice_ticks(max(values, default=0))
+    top = ticks[-1] or 1
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / max(1, len(x_labels) - 1)
+
+    def x(i):
+        return round(LEFT + i * step, 1)
+
+    def y(v):
+        return round(TOP + plot_h * (1 - v / top), 1)
+
+    lines = []
+    for index, (name, points) in enumerate(series[-MAX_SERIES:]):
+        drawn = [(x(i), y(v)) for i, v in enumerate(points) if v is not None]
+        lines.append({
+            "name": name, "index": index, "data": points,
+            "points": " ".join(f"{px},{py}" for px, py in drawn),
+            "last": drawn[-1] if drawn else None,
+        })
+    return {
+        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP, "bottom": HEIGHT - BOTTOM,
+        "x_labels": [(x(i), label) for i, label in enumerate(x_labels)],
+        "y_ticks": [(y(t), t) for t in ticks],
+        "series": lines, "labels": x_labels,
+    }
+
+
+def monthly_trend(totals: dict[tuple[int, int], int], years: int = 4) -> dict | None:
+    """Monthly visits over the years: one line per year, January to December,
+    the most recent `years` years. None when there is nothing to draw."""
+    if not totals:
+        return None
+    last_year = max(y for y, _m in totals)
+    shown = [y for y in range(last_year - years + 1, last_year + 1) if any(k[0] == y for k in totals)]
+    latest = max(totals)
+    series = []
+    for year in shown:
+        points = [totals.get((year, m), 0) if (year, m) <= latest else None for m in range(1, 13)]
+        series.append((str(year), points))
+    return line_chart([f"{m:02d}" for m in range(1, 13)], series)

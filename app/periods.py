@@ -1,0 +1,96 @@
+"""Reporting periods: a month, a quarter or a year, and the same period a year earlier."""
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+MONTH, QUARTER, YEAR = "month", "quarter", "year"
+
+
+def _shift_year(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    year: int
+    number: int = 1  # the month or the quarter; 1 for a year
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        return cls(MONTH, year, month)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> "Period":
+        return cls(QUARTER, year, quarter)
+
+    @classmethod
+    def whole_year(cls, year: int) -> "Period":
+        return cls(YEAR, year, 1)
+
+    @classmethod
+    def containing(cls, day: date, kind: str = MONTH) -> "Period":
+        if kind == YEAR:
+            return cls.whole_year(day.year)
+        if kind == QUARTER:
+            return cls.quarter(day.year, (day.month - 1) // 3 + 1)
+        return cls.month(day.year, day.month)
+
+    @property
+    def start(self) -> date:
+        if self.kind == MONTH:
+            return date(self.year, self.number, 1)
+        if self.kind == QUARTER:
+            return date(self.year, 3 * self.number - 2, 1)
+        return date(self.year, 1, 1)
+
+    @property
+    def end(self) -> date:
+        if self.kind == MONTH:
+            return date(self.year, self.number, calendar.monthrange(self.year, self.number)[1])
+        if self.kind == QUARTER:
+            last = 3 * self.number
+            return date(self.year, last, calendar.monthrange(self.year, last)[1])
+        return date(self.year, 12, 31)
+
+    @property
+    def label(self) -> str:
+        if self.kind == MONTH:
+            return f"{self.number:02d}/{self.year}"
+        if self.kind == QUARTER:
+            return f"Q{self.number}/{self.year}"
+        return str(self.year)
+
+    def range_until(self, today: date) -> tuple[date, date]:
+        """(start, end) of the period, cut at `today` while it is still running."""
+        return self.start, min(self.end, today)
+
+    def previous_year_range(self, today: date) -> tuple[date, date]:
+        """The same dates a year earlier: for a running period, only as far as
+        today's date a year ago, so a part of a year is compared with the same part."""
+        start, end = self.range_until(today)
+        return _shift_year(start, -1), _shift_year(end, -1)
+
+
+def growth_percent(current: int, previous: int) -> float | None:
+    """Change against last year in percent; None when last year had nothing to compare with."""
+    if not previous:
+        return None
+    return (current - previous) * 100.0 / previous
+
+
+MET, CLOSE, MISSED = "met", "close", "missed"
+
+
+def target_status(growth: float | None, target_min: float) -> str | None:
+    """met: grew by at least the target; close: grew, but less; missed: fell."""
+    if growth is None:
+        return None
+    if growth >= target_min:
+        return MET
+    if growth >= 0:
+        return CLOSE
+    return MISSED

@@ -1,0 +1,153 @@
+import hashlib
+import json
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import FloatField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+
+from app.formatting import today_local
+from app.spreadsheets import whole_number
+from app.forms_base import Form, LocalDateField, VersionedForm, not_in_future
+from app.visits.models import GROUPS, MAX_COUNT, SERVICES
+
+
+def parse_cell(value: str | None) -> tuple[str, str] | None:
+    """'reading:children' → ('reading', 'children'); None when it names no cell."""
+    service, _, group = (value or "").partition(":")
+    return (service, group) if service in SERVICES and group in GROUPS else None
+
+
+class TallyForm(Form):
+    """One tap: `cell` adds 1 to a cell, `undo` takes 1 away from it."""
+
+    day = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
+    cell = HiddenField()
+    undo = HiddenField()
+
+    def validate_cell(self, field):
+        if (parse_cell(field.data) is None) == (parse_cell(self.undo.data) is None):
+            raise ValidationError(_l("Choose a service and a reader group."))
+
+    @property
+    def step(self) -> tuple[tuple[str, str], int]:
+        if parse_cell(self.cell.data):
+            return parse_cell(self.cell.data), 1
+        return parse_cell(self.undo.data), -1
+
+
+class DayForm(Form):
+    """Which day a page shows (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    day = LocalDateField(_l("Date"), validators=[Optional(), not_in_future])
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class PeriodForm(Form):
+    """The period of a summary: a year, and optionally one month (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField(_l("Year"), coerce=_int_or_none, validate_choice=False)
+    month = SelectField(_l("Month"), coerce=_int_or_none, validate_choice=False)
+
+    YEARS = 8  # this year and the seven before it
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        this_year = today_local().year
+        self.year.choices = [(y, str(y)) for y in range(this_year, this_year - self.YEARS, -1)]
+        self.month.choices = [("", _l("Whole year"))] + [(m, f"{m:02d}") for m in range(1, 13)]
+        if self.year.data not in {y for y, _ in self.year.choices}:
+            self.year.data = this_year
+        if self.month.data not in range(1, 13):
+            self.month.data = None
+
+
+class MonthForm(Form):
+    """Which month and reader group the month grid shows (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    month = StringField(_l("Month"), validators=[Optional()], render_kw={"type": "month"})
+    group = SelectField(_l("Reader group"), choices=list(GROUPS.items()), validate_choice=False)
+
+
+class CountField(StringField):
+    """A count typed in a grid cell: empty is 0; whole numbers 0 to 10,000."""
+
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off", "maxlength": 6})
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        if raw == "":
+            self.data = 0
+            return
+        try:
+            self.data = whole_number(raw, 0, MAX_COUNT)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a whole number from 0 to 10,000.")) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if not self.data else str(self.data)
+
+
+def snapshot(values: dict) -> str:
+    """A short digest of the stored values a grid was shown with: if it differs
+    at save time, someone else changed the grid meanwhile."""
+    text = json.dumps(sorted((str(k), v) for k, v in values.items() if v))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def grid_form(keys, data: dict | None = None):
+    """A form with one CountField per grid cell (named by `keys`, e.g.
+    'reading:children' or '2026-06-01:reading') and the snapshot it was shown
+    with. With `data` it shows those values; without, it reads the posted form."""
+
+    class GridForm(Form):
+        seen = HiddenField()
+
+    for key in keys:
+        setattr(GridForm, key, CountField())
+    return GridForm(formdata=None, data=data) if data is not None else GridForm()
+
+
+class PercentField(FloatField):
+    """A percentage typed as 5, 5.5 or 5,5 (the Vietnamese decimal comma)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0].replace(",", ".").replace("%", "").strip()]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a number, e.g. 5 or 5,5.")) from None
+
+
+class TargetForm(VersionedForm):
+    growth_target_min = PercentField(_l("Lowest growth (%)"), validators=[InputRequired(), NumberRange(min=-100, max=1000)])
+    growth_target_max = PercentField(_l("Highest growth (%)"), validators=[InputRequired(), NumberRange(min=-100, max=1000)])
+
+    def validate_growth_target_max(self, field):
+        if self.growth_target_min.data is not None and field.data is not None and field.data < self.growth_target_min.data:
+            raise ValidationError(_l("The highest growth cannot be below the lowest."))
+
+
+class ImportForm(Form):
+    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(_l("Choose a file."))])

@@ -1,0 +1,155 @@
+"""Counting, reading and rolling up reader visits. All SQL of the module lives here.
+
+Every roll-up is one aggregate query with GROUP BY over a day range, served by
+ix_visit_count_point_day; nothing loops in Python over communes or days.
+"""
+from datetime import date
+
+from sqlalchemy import extract, func, select, update
+
+from app.extensions import db
+from app.periods import growth_percent, target_status
+from app.sql import dialect_insert
+from app.units.models import COMMUNE, LibraryPoint, Unit
+from app.visits.models import VisitCount
+
+CELL = ("point_id", "day", "service", "reader_group")
+
+
+# --- Writing ---------------------------------------------------------------------
+
+def tally(point_id: int, day: date, service: str, group: str, step: int) -> int:
+    """Add `step` (+1, or -1 to undo) to a cell in one statement, so taps from
+    several phones at once are never lost; never below 0. Returns the new count."""
+    table = VisitCount.__table__
+    if step > 0:
+        insert = dialect_insert(VisitCount).values(point_id=point_id, day=day, service=service,
+                                                   reader_group=group, count=step)
+        statement = insert.on_conflict_do_update(index_elements=CELL, set_={"count": table.c.count + step})
+    else:
+        statement = (
+            update(table)
+            .where(table.c.point_id == point_id, table.c.day == day, table.c.service == service,
+                   table.c.reader_group == group, table.c.count > 0)
+            .values(count=table.c.count + step)
+        )
+    count = db.session.scalar(statement.returning(table.c.count))
+    if count is None:  # undo on an empty cell: nothing to take away
+        count = cell_count(point_id, day, service, group)
+    return count
+
+
+def set_counts(point_id: int, values: dict[tuple[date, str, str], int]) -> None:
+    """Set many cells at once (a grid or an import): one statement, one transaction."""
+    if not values:
+        return
+    insert = dialect_insert(VisitCount)
+    statement = insert.on_conflict_do_update(index_elements=CELL, set_={"count": insert.excluded.count})
+    db.session.execute(statement, [
+        {"point_id": point_id, "day": day, "service": service, "reader_group": group, "count": count}
+        for (day, service, group), count in values.items()
+    ])
+
+
+# --- Reading one point ---------------------------------------------------------------
+
+def cell_count(point_id: int, day: date, service: str, group: str) -> int:
+    return db.session.scalar(select(VisitCount.count).where(
+        VisitCount.point_id == point_id, VisitCount.day == day, VisitCount.service == service,
+        VisitCount.reader_group == group)) or 0
+
+
+def cells(point_id: int, start: date, end: date) -> dict[tuple[date, str, str], int]:
+    """Every stored cell of a point between two days."""
+    rows = db.session.execute(
+        select(VisitCount.day, VisitCount.service, VisitCount.reader_group, VisitCount.count)
+        .where(VisitCount.point_id == point_id, VisitCount.day.between(start, end))
+    )
+    return {(day, service, group): count for day, service, group, count in rows}
+
+
+def day_total(point_id: int, day: date) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(VisitCount.count), 0)).where(
+        VisitCount.point_id == point_id, VisitCount.day == day))
+
+
+# --- Summaries ------------------------------------------------------------------------
+
+def _points_of(commune_id: int):
+    return select(LibraryPoint.id).where(LibraryPoint.commune_id == commune_id)
+
+
+def breakdown(point_ids, start: date, end: date) -> dict[tuple[str, str], int]:
+    """Visits by (service, group) for the points selected by `point_ids` between two days."""
+    rows = db.session.execute(
+        select(VisitCount.service, VisitCount.reader_group, func.sum(VisitCount.count))
+        .where(VisitCount.point_id.in_(point_ids), VisitCount.day.between(start, end))
+        .group_by(VisitCount.service, VisitCount.reader_group)
+    )
+    return {(service, group): int(total) for service, group, total in rows}
+
+
+def total(point_ids, start: date, end: date) -> int:
+    return int(db.session.scalar(select(func.coalesce(func.sum(VisitCount.count), 0)).where(
+        VisitCount.point_id.in_(point_ids), VisitCount.day.between(start, end))))
+
+
+def monthly_totals(point_ids, start: date | None = None, end: date | None = None) -> dict[tuple[int, int], int]:
+    """{(year, month): visits} for the selected points (all their history by default)."""
+    year, month = extract("year", VisitCount.day), extract("month", VisitCount.day)
+    query = select(year, month, func.sum(VisitCount.count)).where(VisitCount.point_id.in_(point_ids))
+    if start is not None:
+        query = query.where(VisitCount.day >= start)
+    if end is not None:
+        query = query.where(VisitCount.day <= end)
+    rows = db.session.execute(query.group_by(year, month))
+    return {(int(y), int(m)): int(n) for y, m, n in rows}
+
+
+def point_ids(point: LibraryPoint):
+    return select(LibraryPoint.id).where(LibraryPoint.id == point.id)
+
+
+def commune_point_ids(commune: Unit):
+    return _points_of(commune.id)
+
+
+def province_point_ids(province_id: int):
+    return select(LibraryPoint.id).join(Unit, Unit.id == LibraryPoint.commune_id).where(Unit.parent_id == province_id)
+
+
+# --- Roll-ups for the province ----------------------------------------------------------
+
+def visits_by_commune(province_id: int, start: date, end: date) -> dict[int, int]:
+    """{commune id: visits between two days} for the communes of a province.
+    Summed per point first, in the order of ix_visit_count_point_day (a range
+    read per point, no sort of the rows), then per commune."""
+    per_point = (
+        select(VisitCount.point_id.label("point_id"), func.sum(VisitCount.count).label("visits"))
+        .where(VisitCount.point_id.in_(province_point_ids(province_id)), VisitCount.day.between(start, end))
+        .group_by(VisitCount.point_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(LibraryPoint.commune_id, func.sum(per_point.c.visits))
+        .join(per_point, per_point.c.point_id == LibraryPoint.id)
+        .group_by(LibraryPoint.commune_id)
+    )
+    return {commune_id: int(n) for commune_id, n in rows}
+
+
+def growth_by_commune(province: Unit, current: tuple[date, date], previous: tuple[date, date]) -> list[dict]:
+    """Every commune of the province with its visits in `current`, in `previous`
+    (the same dates a year earlier), the growth in % and the target status."""
+    now = visits_by_commune(province.id, *current)
+    before = visits_by_commune(province.id, *previous)
+    communes = db.session.execute(
+        select(Unit.id, Unit.name).where(Unit.parent_id == province.id, Unit.kind == COMMUNE).order_by(Unit.name)
+    ).all()
+    rows = []
+    for commune_id, name in communes:
+        visits, last_year = now.get(commune_id, 0), before.get(commune_id, 0)
+        growth = growth_percent(visits, last_year)
+        rows.append({"id": commune_id, "name": name, "visits": visits, "last_year": last_year, "growth": growth,
+                     "status": target_status(growth, province.growth_target_min)})
+    return rows
