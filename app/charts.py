@@ -49,16 +49,19 @@ def line_chart(x_labels: list[str], series: list[tuple[str, list[float | None]]]
     }
 
 
-def monthly_trend(totals: dict[tuple[int, int], int], years: int = 4) -> dict | None:
+def monthly_trend(totals: dict[tuple[int, int], int], until: tuple[int, int], years: int = 4) -> dict | None:
     """Monthly visits over the years: one line per year, January to December,
-    the most recent `years` years. None when there is nothing to draw."""
+    the most recent `years` years, up to the month `until` (year, month), the
+    last complete one: a running month would look like a fall. None when
+    there is nothing to draw."""
+    totals = {k: v for k, v in totals.items() if k <= until}
     if not totals:
         return None
     last_year = max(y for y, _m in totals)
     shown = [y for y in range(last_year - years + 1, last_year + 1) if any(k[0] == y for k in totals)]
-    latest = max(totals)
+    first = min(totals)
     series = []
     for year in shown:
-        points = [totals.get((year, m), 0) if (year, m) <= latest else None for m in range(1, 13)]
+        points = [totals.get((year, m), 0) if first <= (year, m) <= until else None for m in range(1, 13)]
         series.append((str(year), points))
     return line_chart([f"{m:02d}" for m in range(1, 13)], series)

@@ -52,11 +52,26 @@ MATRIX = {
     ("equipment.stocktake_start", "POST", ("point_a", "point_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.stocktake_confirm", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.import_confirm", "POST", ("batch_a", "batch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    # Reader visits: the librarian counts their commune's; province staff read their province's; trainers nothing.
+    ("visits.tally_start", "GET", None): {A: "login", L: OK, T: 403, P: 403, ADM: 200},
+    ("visits.tally", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("visits.tally_tap", "POST", ("point_a", "point_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("visits.day_entry", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("visits.month_entry", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("visits.point_summary", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("visits.commune_summary", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("visits.province_overview", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("visits.target_edit", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("visits.import_template", "GET", None): {A: "login", L: 200, T: 403, P: 403, ADM: 200},
+    ("visits.import_upload", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("visits.import_confirm", "POST", ("vbatch_a", "vbatch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("visits.export_point", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("visits.export_commune", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
 }
 
 
 def make_target(target, world):
-    """Objects the world does not hold: an item or an import batch at a world point."""
+    """Objects the world does not hold: an item, or an equipment or visits import batch, at a world point."""
     from app.equipment.models import EquipmentItem
     from app.imports import ImportBatch
     from app.extensions import db
@@ -66,7 +81,8 @@ def make_target(target, world):
     if target.startswith("item_"):
         obj = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
     else:
-        obj = ImportBatch(kind="equipment", point_id=point_id, user_id=getattr(world, f"librarian_{place}").id, rows="[]")
+        obj = ImportBatch(kind="visits" if target.startswith("vbatch_") else "equipment", point_id=point_id,
+                          user_id=getattr(world, f"librarian_{place}").id, rows="[]")
     db.session.add(obj)
     db.session.commit()
     return obj.id

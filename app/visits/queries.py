@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import extract, func, select, update
 
 from app.extensions import db
+from app.formatting import fold
 from app.periods import growth_percent, target_status
 from app.sql import dialect_insert
 from app.units.models import COMMUNE, LibraryPoint, Unit
@@ -144,7 +145,7 @@ def growth_by_commune(province: Unit, current: tuple[date, date], previous: tupl
     now = visits_by_commune(province.id, *current)
     before = visits_by_commune(province.id, *previous)
     communes = db.session.execute(
-        select(Unit.id, Unit.name).where(Unit.parent_id == province.id, Unit.kind == COMMUNE).order_by(Unit.name)
+        select(Unit.id, Unit.name).where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
     ).all()
     rows = []
     for commune_id, name in communes:
@@ -152,4 +153,4 @@ def growth_by_commune(province: Unit, current: tuple[date, date], previous: tupl
         growth = growth_percent(visits, last_year)
         rows.append({"id": commune_id, "name": name, "visits": visits, "last_year": last_year, "growth": growth,
                      "status": target_status(growth, province.growth_target_min)})
-    return rows
+    return sorted(rows, key=lambda row: fold(row["name"]))  # Vietnamese order: Đ with D, not after Z

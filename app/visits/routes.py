@@ -82,7 +82,7 @@ def tally(obj: LibraryPoint):
 def tally_tap(obj: LibraryPoint):
     form = TallyForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         if is_fragment_request():
             return render("_partials/_flashes_oob.html", status=422)
         return redirect(url_for("visits.tally", id=obj.id))
@@ -218,6 +218,11 @@ def _period() -> tuple[PeriodForm, Period]:
     return form, Period.whole_year(form.year.data)
 
 
+def _last_complete_month(today: date) -> tuple[int, int]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.year, last.month
+
+
 def _summary(point_ids, province: Unit) -> dict:
     form, period = _period()
     today = today_local()
@@ -234,7 +239,7 @@ def _summary(point_ids, province: Unit) -> dict:
         "visits": visits, "last_year": last_year, "growth": growth,
         "standing": target_status(growth, province.growth_target_min), "province": province,
         "breakdown": breakdown,
-        "trend": charts.monthly_trend(queries.monthly_totals(point_ids)),
+        "trend": charts.monthly_trend(queries.monthly_totals(point_ids), until=_last_complete_month(today)),
     }
 
 
