@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import flash, request, session, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from app.audit import models as audit
 from app.access import login_required_for, public, requires
@@ -69,7 +69,9 @@ def login():
         return render_form_errors("users/login.html", form=form)
 
     attempt_succeeded(username, address)
-    user.last_login_at = utcnow()
+    # A plain UPDATE, outside the version check: two phones logging in to the
+    # same account at once must not see a conflict.
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     user.start_session(address)
     audit.record("login", user, user=user, unit_id=user.unit_id)
     db.session.commit()

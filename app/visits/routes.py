@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from app.access import login_required_for, period_lock, refuse_if_locked, requires, scope_points
+from app import access, charts
+from app.access import login_required_for, refuse_if_locked, requires, scope_points
 from app.audit import models as audit
 from app.extensions import db
 from app.formatting import today_local
@@ -17,7 +18,6 @@ from app.models_base import utcnow
 from app.periods import Period, growth_percent, target_status
 from app.spreadsheets import SpreadsheetError, csv_response, read_table, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
-from app import charts
 from app.visits import bp, queries
 from app.visits.forms import (
     DayForm, ImportForm, MonthForm, PeriodForm, TallyForm, TargetForm, grid_form, parse_cell, snapshot,
@@ -66,7 +66,7 @@ def _tally_context(point: LibraryPoint, day: date, last=None) -> dict:
     counts = {(s, g): stored.get((day, s, g), 0) for s, g in CELLS}
     return {"point": point, "day": day, "counts": counts, "total": sum(counts.values()), "last": last,
             "today": today_local(), "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
-            "lock": period_lock(point, day), "form": EmptyForm(), "services": SERVICES, "groups": GROUPS}
+            "lock": access.period_lock(point, day), "form": EmptyForm(), "services": SERVICES, "groups": GROUPS}
 
 
 @bp.get("/points/<int:id>/tally")
@@ -154,7 +154,7 @@ def day_entry(obj: LibraryPoint):
     day = _day_arg()
     stored = queries.cells(obj.id, day, day)
     cell_of = {f"{s}:{g}": (day, s, g) for s, g in CELLS}
-    context = {"point": obj, "day": day, "today": today_local(), "lock": period_lock(obj, day),
+    context = {"point": obj, "day": day, "today": today_local(), "lock": access.period_lock(obj, day),
                "services": SERVICES, "groups": GROUPS,
                "totals": _totals(stored, row_of=lambda cell: cell[1], col_of=lambda cell: cell[2])}
     if request.method == "POST":
@@ -194,7 +194,7 @@ def month_entry(obj: LibraryPoint):
     cell_of = {f"{d.isoformat()}:{s}": (d, s, group) for d in days for s in SERVICES}
     group_totals = {g: sum(n for cell, n in stored_all.items() if cell[2] == g) for g in GROUPS}
     context = {"point": obj, "period": period, "group": group, "days": days, "group_totals": group_totals,
-               "lock": period_lock(obj, period.start), "services": SERVICES, "groups": GROUPS,
+               "lock": access.period_lock(obj, period.start), "services": SERVICES, "groups": GROUPS,
                "totals": _totals(stored, row_of=lambda cell: cell[0], col_of=lambda cell: cell[1]),
                "filters": MonthForm(formdata=None, month=f"{year}-{month:02d}", group=group)}
     if request.method == "POST":
@@ -340,7 +340,7 @@ def import_upload(obj: LibraryPoint):
     except SpreadsheetError as error:
         form.file.errors.append(str(error))
         return render_form_errors("visits/import.html", point=obj, form=form)
-    counts, errors = parse_rows(headers, rows, today_local(), lambda day: period_lock(obj, day))
+    counts, errors = parse_rows(headers, rows, today_local(), lambda day: access.period_lock(obj, day))
     if not counts and not errors:
         form.file.errors.append(_("The file has no rows below the column names."))
         return render_form_errors("visits/import.html", point=obj, form=form)
