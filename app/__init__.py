@@ -74,6 +74,7 @@ def create_app(config_class=None):
     from app.units.routes import bp as units_bp
     from app.users.routes import bp as users_bp
     from app.visits.routes import bp as visits_bp
+    from app.reports import models as _reports  # noqa: F401  (period reports: locking; their pages come next)
 
     for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp):
         app.register_blueprint(bp)

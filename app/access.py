@@ -206,14 +206,25 @@ class PeriodLocked(HTTPException):
 
 def period_lock(obj, day: date) -> PeriodLock | None:
     """The approval that makes the records of `obj`'s commune dated `day`
-    read-only, or None. Every mutating route asks through refuse_if_locked();
-    period approvals answer here once they exist (until then nothing is locked)."""
-    return None
+    read-only, or None. Every mutating route asks through refuse_if_locked()."""
+    from app.reports.models import APPROVED, PeriodReport
+
+    commune = commune_of(obj)
+    if commune is None or day is None:
+        return None
+    report = db.session.scalar(select(PeriodReport).where(
+        PeriodReport.commune_id == commune.id, PeriodReport.year == day.year, PeriodReport.month == day.month,
+        PeriodReport.status == APPROVED))
+    if report is None:
+        return None
+    who = report.decided_by.full_name if report.decided_by else ""
+    return PeriodLock(report.period.label, who, report.decided_at)
 
 
 def refuse_if_locked(obj, *days: date) -> None:
-    """Raise PeriodLocked when any of `days` lies in a locked period of `obj`'s commune."""
-    for day in sorted(set(days)):
+    """Raise PeriodLocked when any of `days` lies in a locked period of `obj`'s
+    commune. Periods are months: one day of each month is asked about."""
+    for day in sorted({day.replace(day=1) for day in days}):
         lock = period_lock(obj, day)
         if lock is not None:
             raise PeriodLocked(lock)
