@@ -74,9 +74,9 @@ def create_app(config_class=None):
     from app.units.routes import bp as units_bp
     from app.users.routes import bp as users_bp
     from app.visits.routes import bp as visits_bp
-    from app.reports import models as _reports  # noqa: F401  (period reports: locking; their pages come next)
+    from app.reports.routes import bp as reports_bp
 
-    for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp):
+    for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp):
         app.register_blueprint(bp)
 
     from app.demo import demo_data_command

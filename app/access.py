@@ -82,6 +82,13 @@ RULES = {
     "visits.template": lambda u, o: u.role == LIBRARIAN,
     "visits.province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "visits.set_target": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Period reports: the librarian submits their commune's; province staff of the
+    # province approve, return, reopen and set deadlines; trainers see none.
+    "reports.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
+    "reports.submit": lambda u, o: _in_own_commune(u, o),
+    "reports.decide": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    "reports.queue": lambda u, o: u.role == PROVINCE_STAFF,
+    "reports.set_deadline": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     "units.view": lambda u, o: False,

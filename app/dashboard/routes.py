@@ -4,6 +4,7 @@ from app.access import login_required_for, requires
 from app.dashboard import bp
 from app.dashboard.queries import unit_counts, users_by_role
 from app.htmx import render
+from app.reports.routes import due_reports
 from app.units.queries import points_for
 from app.users.models import ROLES
 
@@ -18,6 +19,7 @@ def home():
     context = {"counts": unit_counts(current_user)}
     if current_user.role == "librarian":
         context["points"] = points_for(current_user)
+        context["due_reports"] = due_reports(current_user)
     elif current_user.role in ("province", "admin"):
         counts = users_by_role(current_user)
         # Administrators belong to no province, so province staff see the other roles only.

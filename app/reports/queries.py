@@ -1,0 +1,78 @@
+"""What a period report shows, and the province's approval queue. One
+aggregate query per table; no query inside a loop over communes."""
+from datetime import date
+
+from sqlalchemy import and_, func, select
+
+from app.equipment.models import EquipmentEvent, EquipmentItem
+from app.extensions import db
+from app.formatting import fold
+from app.periods import Period
+from app.reports.models import DRAFT, PeriodDeadline, PeriodReport, default_due_on, submitted_on_time
+from app.units.models import COMMUNE, LibraryPoint, Unit
+from app.visits import queries as visits
+
+
+def due_on(province_id: int, year: int, month: int) -> date:
+    set_on = db.session.scalar(select(PeriodDeadline.due_on).where(
+        PeriodDeadline.province_id == province_id, PeriodDeadline.year == year, PeriodDeadline.month == month))
+    return set_on or default_due_on(year, month)
+
+
+def commune_summary(commune: Unit, period: Period) -> dict:
+    """The figures a commune reports for a month: visits by service and group
+    (and the same month last year), equipment added and its history events."""
+    points = visits.commune_point_ids(commune)
+    start, end = period.start, period.end
+    breakdown = visits.breakdown(points, start, end)
+    last_start, last_end = period.previous_year_range(end)
+    items_added = db.session.execute(
+        select(EquipmentItem.category, func.sum(EquipmentItem.quantity))
+        .where(EquipmentItem.point_id.in_(points), EquipmentItem.received_on.between(start, end))
+        .group_by(EquipmentItem.category)
+    ).all()
+    events = db.session.execute(
+        select(EquipmentEvent.kind, func.count(EquipmentEvent.id))
+        .join(EquipmentItem, EquipmentItem.id == EquipmentEvent.item_id)
+        .where(EquipmentItem.point_id.in_(points), EquipmentEvent.occurred_on.between(start, end))
+        .group_by(EquipmentEvent.kind)
+    ).all()
+    return {
+        "breakdown": breakdown, "visits": sum(breakdown.values()),
+        "last_year": visits.total(points, last_start, last_end),
+        "items_added": dict(items_added), "events": dict(events),
+    }
+
+
+def queue(province: Unit, period: Period, today: date) -> tuple[list[dict], date]:
+    """Every commune of the province with its report for the month (draft when
+    none was started), whether it is late, and the month's due date."""
+    deadline = due_on(province.id, period.year, period.number)
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, PeriodReport)
+        .join(PeriodReport, and_(PeriodReport.commune_id == Unit.id, PeriodReport.year == period.year,
+                                 PeriodReport.month == period.number), isouter=True)
+        .where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
+    ).all()
+    out = [queue_row(commune_id, name, report, deadline, today) for commune_id, name, report in rows]
+    out.sort(key=lambda row: fold(row["name"]))
+    return out, deadline
+
+
+def queue_row(commune_id: int, name: str, report: PeriodReport | None, deadline: date, today: date) -> dict:
+    """A commune's line in the queue: late when submitted after the due date,
+    or not submitted at all once the due date has passed."""
+    submitted_at = report.submitted_at if report else None
+    on_time = submitted_on_time(submitted_at, deadline)
+    return {"commune_id": commune_id, "name": name, "report": report, "status": report.status if report else DRAFT,
+            "on_time": on_time, "late": on_time is False or (submitted_at is None and today > deadline)}
+
+
+def reports_of(commune: Unit, year: int) -> dict[int, PeriodReport]:
+    return {r.month: r for r in db.session.scalars(select(PeriodReport).where(
+        PeriodReport.commune_id == commune.id, PeriodReport.year == year))}
+
+
+def points_of(commune: Unit):
+    return db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
+                              .order_by(LibraryPoint.name)).all()

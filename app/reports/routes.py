@@ -1,0 +1,289 @@
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.access import can, login_required_for, requires
+from app.audit import models as audit
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.formatting import today_local
+from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app.periods import Period
+from app.reports import bp, queries, workflow
+from app.reports.forms import CommentForm, DeadlineForm, QueueFilterForm, StepForm
+from app.reports.models import APPROVED, RETURNED, STATES, SUBMITTED, PeriodDeadline, default_due_on, submitted_on_time
+from app.equipment.models import EVENT_KINDS
+from app.units.models import COMMUNE, PROVINCE, Unit
+from app.visits.models import GROUPS, SERVICES
+
+login_required_for(bp)
+
+# How the history panel names each step.
+ACTIONS = {"submit": _l("Submitted"), "approve": _l("Approved"), "return": _l("Returned"), "reopen": _l("Reopened")}
+
+
+def _commune(unit: Unit) -> Unit:
+    if unit.kind != COMMUNE:
+        abort(404)
+    return unit
+
+
+def _period(year: int, month: int) -> Period:
+    if not (1 <= month <= 12 and 2000 <= year <= today_local().year):
+        abort(404)
+    return Period.month(year, month)
+
+
+def _page_context(commune: Unit, period: Period, **forms) -> dict:
+    report = workflow.report_for(commune.id, period.year, period.number)
+    due = queries.due_on(commune.parent_id, period.year, period.number)
+    history = []
+    if report is not None:
+        history = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "period_report", AuditEvent.object_id == report.id).order_by(AuditEvent.id)).all()
+    version = str(report.version) if report else ""
+    step = forms.get("step") or StepForm(formdata=None, version=version)
+    comment = forms.get("comment") or CommentForm(formdata=None, version=version)
+    return {
+        "commune": commune, "period": period, "report": report, "state": report.status if report else "draft",
+        "due": due, "on_time": submitted_on_time(report.submitted_at, due) if report else None,
+        "ended": period.end < today_local(), "summary": queries.commune_summary(commune, period),
+        "history": history, "step_form": step, "comment_form": comment, "points": queries.points_of(commune),
+        "services": SERVICES, "groups": GROUPS, "event_kinds": EVENT_KINDS, "actions": ACTIONS,
+    }
+
+
+@bp.get("/communes/<int:id>/reports")
+@requires("reports.view", load=Unit)
+def commune_reports(obj: Unit):
+    commune = _commune(obj)
+    today = today_local()
+    year = request.args.get("year", type=int) or today.year
+    if not 2000 <= year <= today.year:
+        year = today.year
+    reports = queries.reports_of(commune, year)
+    months = []
+    for month in range(1, 13 if year < today.year else today.month + 1):
+        report = reports.get(month)
+        due = queries.due_on(commune.parent_id, year, month) if month in reports else default_due_on(year, month)
+        months.append({"period": Period.month(year, month), "report": report,
+                       "status": report.status if report else "draft", "due": due,
+                       "ended": Period.month(year, month).end < today,
+                       "on_time": submitted_on_time(report.submitted_at, due) if report else None})
+    return render("reports/commune.html", commune=commune, year=year, months=months, today=today,
+                  years=range(today.year, today.year - 5, -1))
+
+
+@bp.get("/communes/<int:id>/reports/<int:year>/<int:month>")
+@requires("reports.view", load=Unit)
+def report_page(obj: Unit, year: int, month: int):
+    return render("reports/report.html", **_page_context(_commune(obj), _period(year, month)))
+
+
+def _done(commune: Unit, period: Period, message: str | None = None):
+    """After a step: the row of the queue for htmx, or back to the page it came from."""
+    if message:
+        flash(message, "success")
+    if is_fragment_request() and request.form.get("from") == "queue":
+        report = workflow.report_for(commune.id, period.year, period.number)
+        due = queries.due_on(commune.parent_id, period.year, period.number)
+        row = queries.queue_row(commune.id, commune.name, report, due, today_local())
+        return render("reports/_partials/_queue_row.html", row=row, period=period, fresh=True)
+    if request.form.get("from") == "queue":
+        return redirect(url_for("reports.queue", month=f"{period.year}-{period.number:02d}"))
+    return redirect(url_for("reports.report_page", id=commune.id, year=period.year, month=period.number))
+
+
+def _refused(commune: Unit, period: Period, error: str):
+    flash(error, "error")
+    if is_fragment_request():
+        return render("_partials/_flashes_oob.html", status=409)
+    return _done(commune, period)
+
+
+def _version(form) -> int | None:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/submit")
+@requires("reports.submit", load=Unit)
+def submit(obj: Unit, year: int, month: int):
+    commune, period = _commune(obj), _period(year, month)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return render_form_errors("reports/report.html", **_page_context(commune, period, step=form))
+    if period.end >= today_local():
+        return _refused(commune, period, _("%(period)s has not ended yet; submit it from the 1st of next month.",
+                                           period=period.label))
+    report = workflow.report_for(commune.id, year, month, create=True)
+    try:
+        workflow.submit(report, current_user, form.note.data or "", version=_version(form) if form.version.data else None)
+    except workflow.TransitionRefused as refused:
+        db.session.rollback()
+        return _refused(commune, period, str(refused))
+    db.session.commit()
+    return _done(commune, period, _("The report for %(period)s was sent to the province.", period=period.label))
+
+
+def _decide(obj: Unit, year: int, month: int, step: str):
+    commune, period = _commune(obj), _period(year, month)
+    form = CommentForm() if step in ("return_", "reopen") else StepForm()
+    if not form.validate_on_submit():
+        if is_fragment_request():
+            return _refused(commune, period, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return render_form_errors("reports/report.html", **_page_context(commune, period, comment=form))
+    report = workflow.report_for(commune.id, year, month)
+    if report is None:
+        return _refused(commune, period, _("%(commune)s has not submitted %(period)s.", commune=commune.name,
+                                           period=period.label))
+    try:
+        if step == "approve":
+            workflow.approve(report, current_user, version=_version(form))
+        else:
+            getattr(workflow, step)(report, current_user, form.comment.data, version=_version(form))
+    except workflow.TransitionRefused as refused:
+        db.session.rollback()
+        return _refused(commune, period, str(refused))
+    db.session.commit()
+    messages = {"approve": _("%(commune)s, %(period)s: approved.", commune=commune.name, period=period.label),
+                "return_": _("%(commune)s, %(period)s: returned with your comment.", commune=commune.name,
+                             period=period.label),
+                "reopen": _("%(commune)s, %(period)s: reopened.", commune=commune.name, period=period.label)}
+    return _done(commune, period, messages[step])
+
+
+@bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/approve")
+@requires("reports.decide", load=Unit)
+def approve(obj: Unit, year: int, month: int):
+    return _decide(obj, year, month, "approve")
+
+
+@bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/return")
+@requires("reports.decide", load=Unit)
+def return_report(obj: Unit, year: int, month: int):
+    return _decide(obj, year, month, "return_")
+
+
+@bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/reopen")
+@requires("reports.decide", load=Unit)
+def reopen(obj: Unit, year: int, month: int):
+    return _decide(obj, year, month, "reopen")
+
+
+# --- The province's queue -------------------------------------------------------------
+
+def _province() -> Unit | None:
+    if current_user.role != "admin":
+        return db.session.get(Unit, current_user.province_id)
+    chosen = db.session.get(Unit, request.values.get("province", type=int) or 0)
+    if chosen is not None and chosen.kind == PROVINCE:
+        return chosen
+    return db.session.scalar(select(Unit).where(Unit.kind == PROVINCE, Unit.id.in_(
+        select(Unit.parent_id).where(Unit.kind == COMMUNE))).order_by(Unit.name).limit(1))
+
+
+@bp.get("/reports")
+@requires("reports.queue")
+def queue():
+    province = _province()
+    if province is None:
+        abort(404)
+    filters = QueueFilterForm(request.args)
+    year, month = filters.year_month
+    period = Period.month(year, month)
+    rows, due = queries.queue(province, period, today_local())
+    counts = {state: sum(1 for r in rows if r["status"] == state) for state in STATES}
+    counts["late"] = sum(1 for r in rows if r["late"])
+    if filters.status.data in STATES:
+        rows = [r for r in rows if r["status"] == filters.status.data]
+    if filters.late.data == "late":
+        rows = [r for r in rows if r["late"]]
+    elif filters.late.data == "on_time":
+        rows = [r for r in rows if r["on_time"]]
+    return render("reports/queue.html", "reports/_partials/_queue_table.html", province=province, period=period,
+                  rows=rows, due=due, counts=counts, filters=filters, deadline_form=DeadlineForm(formdata=None, due_on=due),
+                  form=StepForm(formdata=None), states=STATES)
+
+
+@bp.post("/reports/<int:year>/<int:month>/approve")
+@requires("reports.queue")
+def approve_selected(year: int, month: int):
+    _period(year, month)  # 404 for a month that cannot be reported
+    if not StepForm().validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("commune") if v.isdigit()][:1000]
+    approved = 0
+    for commune in db.session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.kind == COMMUNE)):
+        report = workflow.report_for(commune.id, year, month)
+        if report is None or report.status != SUBMITTED or not can(current_user, "reports.decide", commune):
+            continue
+        workflow.approve(report, current_user)
+        approved += 1
+    db.session.commit()
+    skipped = len(ids) - approved
+    flash(_("%(num)d reports approved.", num=approved) +
+          (" " + _("%(num)d selected were not waiting for approval and were left as they are.", num=skipped)
+           if skipped else ""), "success" if approved else "error")
+    return redirect(url_for("reports.queue", month=f"{year}-{month:02d}"))
+
+
+@bp.post("/provinces/<int:id>/deadlines/<int:year>/<int:month>")
+@requires("reports.set_deadline", load=Unit)
+def set_deadline(obj: Unit, year: int, month: int):
+    if obj.kind != PROVINCE:
+        abort(404)
+    period = _period(year, month)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.due_on.errors) or _("Enter a date as dd/mm/yyyy."), "error")
+        return redirect(url_for("reports.queue", month=f"{year}-{month:02d}", province=obj.id))
+    if form.due_on.data <= period.end:
+        flash(_("The due date must be after the end of %(period)s.", period=period.label), "error")
+        return redirect(url_for("reports.queue", month=f"{year}-{month:02d}", province=obj.id))
+    deadline = db.session.scalar(select(PeriodDeadline).where(
+        PeriodDeadline.province_id == obj.id, PeriodDeadline.year == year, PeriodDeadline.month == month))
+    before = deadline.due_on if deadline else default_due_on(year, month)
+    if deadline is None:
+        deadline = PeriodDeadline(province_id=obj.id, year=year, month=month, due_on=form.due_on.data)
+        db.session.add(deadline)
+    deadline.due_on = form.due_on.data
+    audit.record("set_deadline", deadline, unit_id=obj.id, before={"due_on": before},
+                 after={"period": period.label, "due_on": deadline.due_on})
+    db.session.commit()
+    flash(_("%(period)s is now due on %(date)s.", period=period.label, date=deadline.due_on.strftime("%d/%m/%Y")),
+          "success")
+    return redirect(url_for("reports.queue", month=f"{year}-{month:02d}", province=obj.id))
+
+
+# Names the templates use for the states.
+@bp.app_template_filter("report_state")
+def report_state(key):
+    return str(STATES.get(key, key))
+
+
+def due_reports(user) -> list[dict]:
+    """For a librarian's home: months ended and not approved — due, overdue or returned."""
+    if user.role != "librarian" or user.unit_id is None:
+        return []
+    today = today_local()
+    commune = db.session.get(Unit, user.unit_id)
+    out = []
+    for year in sorted({today.year - 1, today.year}):
+        reports = queries.reports_of(commune, year)
+        for month in range(1, 13):
+            period = Period.month(year, month)
+            if period.end >= today or (today - period.end).days > 92:
+                continue  # only the last three months are asked for on the home page
+            report = reports.get(month)
+            if report is not None and report.status in (SUBMITTED, APPROVED):
+                continue
+            due = queries.due_on(commune.parent_id, year, month)
+            out.append({"period": period, "due": due, "overdue": today > due,
+                        "returned": report is not None and report.status == RETURNED,
+                        "comment": report.comment if report else ""})
+    return out
+
