@@ -67,6 +67,16 @@ MATRIX = {
     ("visits.import_confirm", "POST", ("vbatch_a", "vbatch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("visits.export_point", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("visits.export_commune", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    # Period reports: the librarian submits; province staff of the province decide; trainers nothing.
+    ("reports.commune_reports", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("reports.report_page", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("reports.submit", "POST", ("commune_a", "commune_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("reports.approve", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("reports.return_report", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("reports.reopen", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("reports.queue", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("reports.approve_selected", "POST", None): {A: "login", L: 403, T: 403, P: OK, ADM: OK},
+    ("reports.set_deadline", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
 }
 
 
@@ -93,6 +103,8 @@ def url_for_case(app, endpoint, target, world):
 
     with app.test_request_context():
         extra = {"fmt": "csv"} if ".export_" in endpoint else {}
+        if endpoint.startswith("reports.") and endpoint not in ("reports.commune_reports", "reports.queue"):
+            extra = {"year": 2025, "month": 6}
         if target is None:
             return url_for(endpoint, **extra)
         key = getattr(world, target).id if hasattr(world, target) else make_target(target, world)

@@ -1,6 +1,6 @@
 """Period reports: the transitions and who sees what of them, deadlines, and
 the lock an approval puts on the commune's records."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from app.reports.models import APPROVED, DRAFT, RETURNED, SUBMITTED, PeriodRepor
 from app.units.models import LibraryPoint
 from app.users.models import User
 from app.visits.models import VisitCount
-from tests.conftest import post
+from tests.conftest import csrf_token, login, post
 
 
 def users(world):
@@ -115,3 +115,129 @@ def test_a_tally_in_an_approved_month_is_refused_and_a_reopened_one_accepted(app
     assert post(client, f"/points/{world.point_a.id}/tally", data).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(VisitCount.count).where(VisitCount.point_id == world.point_a.id)) == 1
+
+
+# --- Routes -------------------------------------------------------------------------------
+
+def other(app, world, name):
+    """A second browser, logged in as another world user."""
+    client = app.test_client()
+    assert login(client, getattr(world, name).name).status_code == 303
+    return client
+
+
+def report_url(world, year=2025, month=6, commune="commune_a", step=""):
+    return f"/communes/{getattr(world, commune).id}/reports/{year}/{month}" + (f"/{step}" if step else "")
+
+
+def state_of(app, commune_id, year=2025, month=6):
+    with app.app_context():
+        report = db.session.scalar(select(PeriodReport).where(
+            PeriodReport.commune_id == commune_id, PeriodReport.year == year, PeriodReport.month == month))
+        return (report.status, report.comment) if report else None
+
+
+def submit_june(app, world, as_user):
+    client = as_user("librarian_a")
+    assert post(client, report_url(world, step="submit"), {"note": "Đã đối chiếu sổ"}).status_code == 303
+    assert state_of(app, world.commune_a.id) == (SUBMITTED, "")
+    return client
+
+
+def test_librarian_submits_and_province_approves_from_the_page(app, world, as_user):
+    submit_june(app, world, as_user)
+    client = other(app, world, "province_staff_p")
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert "Đã đối chiếu sổ" in page and "Đã gửi" in page
+    assert post(client, report_url(world, step="approve")).status_code == 303
+    assert state_of(app, world.commune_a.id)[0] == APPROVED
+
+
+def test_a_return_needs_a_comment_and_the_librarian_sees_it(app, world, as_user):
+    submit_june(app, world, as_user)
+    client = other(app, world, "province_staff_p")
+    response = post(client, report_url(world, step="return"), {"comment": ""})
+    assert response.status_code == 422 and "Hãy viết nhận xét cho xã." in response.get_data(as_text=True)
+    assert state_of(app, world.commune_a.id)[0] == SUBMITTED
+    assert post(client, report_url(world, step="return"), {"comment": "Thiếu số liệu Thư viện số"}).status_code == 303
+    assert state_of(app, world.commune_a.id) == (RETURNED, "Thiếu số liệu Thư viện số")
+    librarian = other(app, world, "librarian_a")
+    assert "Thiếu số liệu Thư viện số" in librarian.get(report_url(world)).get_data(as_text=True)
+
+
+def test_a_month_not_over_cannot_be_submitted(app, world, as_user):
+    with app.test_request_context():
+        from app.formatting import today_local
+
+        now = today_local()
+    client = as_user("librarian_a")
+    response = post(client, report_url(world, now.year, now.month, step="submit"))
+    assert response.status_code == 303
+    assert state_of(app, world.commune_a.id, now.year, now.month) is None
+
+
+@pytest.mark.parametrize("user,step", [("librarian_b", "submit"), ("province_staff_p", "submit"), ("trainer_p", "submit"),
+                                       ("librarian_a", "approve"), ("trainer_p", "approve"),
+                                       ("province_staff_q", "approve"), ("province_staff_q", "reopen")])
+def test_steps_refused_to_the_wrong_people(app, world, as_user, user, step):
+    submit_june(app, world, as_user)
+    client = other(app, world, user)
+    assert post(client, report_url(world, step=step), {"comment": "x"}).status_code == 403
+    assert state_of(app, world.commune_a.id)[0] == SUBMITTED
+
+
+def test_queue_approves_a_row_in_place_and_filters_lateness(app, world, as_user):
+    submit_june(app, world, as_user)
+    client = other(app, world, "province_staff_p")
+    page = client.get("/reports?month=2025-06").get_data(as_text=True)
+    assert "Xã A" in page and "Xã B" in page and "Xã C" not in page
+    # Submitted today for June 2025 (due 05/07/2025): late, like B, which sent nothing.
+    late = client.get("/reports?month=2025-06&late=late", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in late and "Xã B" in late and f'id="queue-{world.commune_a.id}"' in late
+    waiting = client.get("/reports?month=2025-06&status=submitted").get_data(as_text=True)
+    assert f'id="queue-{world.commune_a.id}"' in waiting and f'id="queue-{world.commune_b.id}"' not in waiting
+    on_time = client.get("/reports?month=2025-06&late=on_time").get_data(as_text=True)
+    assert f'id="queue-{world.commune_a.id}"' not in on_time
+    response = post(client, report_url(world, step="approve"), {"from": "queue"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert f'<tr id="queue-{world.commune_a.id}" class="fresh">' in response.get_data(as_text=True)
+    assert state_of(app, world.commune_a.id)[0] == APPROVED
+
+
+def test_bulk_approval_takes_only_submitted_reports_of_the_province(app, world, as_user):
+    submit_june(app, world, as_user)
+    client = other(app, world, "province_staff_p")
+    response = client.post("/reports/2025/6/approve", data={
+        "csrf_token": csrf_token(client, "/"),
+        "commune": [str(world.commune_a.id), str(world.commune_b.id), str(world.commune_c.id)]})
+    assert response.status_code == 303
+    assert state_of(app, world.commune_a.id)[0] == APPROVED
+    assert state_of(app, world.commune_b.id) is None and state_of(app, world.commune_c.id) is None
+
+
+def test_province_sets_a_deadline_after_the_month(app, world, as_user):
+    client = as_user("province_staff_p")
+    url = f"/provinces/{world.province_p.id}/deadlines/2025/6"
+    assert post(client, url, {"due_on": "30/06/2025"}).status_code == 303  # refused: inside the month
+    with app.app_context():
+        from app.reports.queries import due_on
+
+        assert due_on(world.province_p.id, 2025, 6) == date(2025, 7, 5)
+    assert post(client, url, {"due_on": "10/07/2025"}).status_code == 303
+    with app.app_context():
+        assert due_on(world.province_p.id, 2025, 6) == date(2025, 7, 10)
+    assert post(other(app, world, "province_staff_q"), url, {"due_on": "12/07/2025"}).status_code == 403
+
+
+def test_librarian_home_shows_a_returned_report(app, world, as_user):
+    with app.test_request_context():
+        from app.formatting import today_local
+
+        last = today_local().replace(day=1) - timedelta(days=1)
+        librarian, staff = users(world)
+        report = workflow.report_for(world.commune_a.id, last.year, last.month, create=True)
+        workflow.submit(report, librarian)
+        workflow.return_(report, staff, "Bổ sung số liệu máy tính")
+        db.session.commit()
+    home = as_user("librarian_a").get("/").get_data(as_text=True)
+    assert "Bổ sung số liệu máy tính" in home
