@@ -3,7 +3,7 @@ the lock an approval puts on the commune's records."""
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import access
 from app.audit.models import AuditEvent
@@ -241,3 +241,81 @@ def test_librarian_home_shows_a_returned_report(app, world, as_user):
         db.session.commit()
     home = as_user("librarian_a").get("/").get_data(as_text=True)
     assert "Bổ sung số liệu máy tính" in home
+
+
+# --- An approved month locks every mutating route -------------------------------------------
+
+@pytest.fixture
+def locked(app, world):
+    """Commune A's June 2025 and current month approved; an active item, a liquidated item
+    and an equipment import batch at point A. Returns their ids and today."""
+    import json
+
+    from app.equipment.models import EquipmentItem
+    from app.formatting import today_local
+    from app.imports import ImportBatch
+
+    with app.test_request_context():
+        today = today_local()
+        staff = db.session.get(User, world.province_staff_p.id)
+        for year, month in ((2025, 6), (today.year, today.month)):
+            db.session.add(PeriodReport(commune_id=world.commune_a.id, year=year, month=month, status=APPROVED,
+                                        decided_by_id=staff.id, decided_at=datetime(2025, 7, 3, tzinfo=timezone.utc)))
+        item = EquipmentItem(point_id=world.point_a.id, category="desk", description="Bàn đọc", quantity=2)
+        gone = EquipmentItem(point_id=world.point_a.id, category="chair", description="Ghế", quantity=1,
+                             condition="liquidated")
+        batch = ImportBatch(kind="equipment", point_id=world.point_a.id, user_id=world.librarian_a.id, rows=json.dumps(
+            [{"row": 2, "category": "desk", "description": "Bàn", "asset_code": "", "quantity": 1, "condition": "in_use",
+              "internet_connected": False, "funding_source": "other", "received_on": "2025-06-10", "unit_value": None,
+              "notes": ""}]))
+        visits_batch = ImportBatch(kind="visits", point_id=world.point_a.id, user_id=world.librarian_a.id, rows=json.dumps(
+            [{"row": 2, "day": "2025-06-03", "service": "reading", "reader_group": "adults", "count": 4}]))
+        db.session.add_all([item, gone, batch, visits_batch])
+        db.session.commit()
+        return {"item": item.id, "gone": gone.id, "batch": batch.id, "visits_batch": visits_batch.id, "today": today}
+
+
+def snapshot_db(app):
+    from app.equipment.models import EquipmentEvent, EquipmentItem, StockTake
+
+    with app.app_context():
+        return [db.session.scalar(select(func.count()).select_from(model))
+                for model in (EquipmentItem, EquipmentEvent, StockTake, VisitCount)] + [
+            db.session.scalar(select(func.max(EquipmentItem.version)))]
+
+
+LOCKED_ROUTES = {
+    "item_create": lambda w, o: (f"/points/{w.point_a.id}/equipment/new", {
+        "category": "desk", "description": "Bàn mới", "quantity": "1", "condition": "in_use",
+        "funding_source": "other", "received_on": "10/06/2025"}),
+    "item_edit": lambda w, o: (f"/equipment/{o['item']}/edit", {
+        "version": "1", "category": "desk", "description": "Bàn đọc lớn", "quantity": "2", "condition": "in_use",
+        "funding_source": "other"}),
+    "event_create": lambda w, o: (f"/equipment/{o['item']}/events", {
+        "version": "1", "kind": "repair", "occurred_on": "12/06/2025", "description": "Thay chân bàn"}),
+    "item_restore": lambda w, o: (f"/equipment/{o['gone']}/restore", {
+        "version": "1", "condition": "in_use", "occurred_on": o["today"].strftime("%d/%m/%Y"), "description": "Nhầm"}),
+    "stocktake_start": lambda w, o: (f"/points/{w.point_a.id}/stocktake", {}),
+    "stocktake_confirm": lambda w, o: (f"/equipment/{o['item']}/stocktake", {}),
+    "equipment_import": lambda w, o: (f"/equipment/imports/{o['batch']}", {}),
+    "visits_import": lambda w, o: (f"/visits/imports/{o['visits_batch']}", {}),
+    "tally": lambda w, o: (f"/points/{w.point_a.id}/tally", {"day": "2025-06-05", "cell": "reading:adults"}),
+    "day_grid": lambda w, o: (f"/points/{w.point_a.id}/visits/day?day=2025-06-05", {"reading:adults": "3"}),
+    "month_grid": lambda w, o: (f"/points/{w.point_a.id}/visits/month?month=2025-06&group=adults",
+                                {"2025-06-05:reading": "3"}),
+}
+
+
+@pytest.mark.parametrize("route", list(LOCKED_ROUTES))
+def test_every_mutating_route_refuses_a_locked_month(app, world, as_user, locked, route):
+    client = as_user("librarian_a")
+    url, data = LOCKED_ROUTES[route](world, locked)
+    if route in ("day_grid", "month_grid"):
+        import re
+
+        data["seen"] = re.search(r'name="seen" type="hidden" value="([^"]*)"', client.get(url).get_data(as_text=True)).group(1)
+    before = snapshot_db(app)
+    response = post(client, url, data)
+    assert response.status_code == 423, (route, response.status_code, response.get_data(as_text=True)[-600:])
+    assert "Kỳ báo cáo đã khóa" in response.get_data(as_text=True)
+    assert snapshot_db(app) == before

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from app.access import login_required_for, requires, scope_points
+from app.access import login_required_for, refuse_if_locked, requires, scope_points
 from app.audit import models as audit
 from app.equipment import bp
 from app.equipment.forms import EventForm, ImportForm, ItemForm, RegisterFilterForm, RestoreForm
@@ -98,6 +98,7 @@ def item_create(obj: LibraryPoint):
     context = {"point": obj, "item": None, "form": form}
     if request.method == "POST":
         if form.validate_on_submit():
+            refuse_if_locked(obj, form.received_on.data or today_local())
             item = EquipmentItem(point=obj)
             form.populate_obj(item)
             db.session.add(item)
@@ -156,6 +157,9 @@ def item_edit(obj: EquipmentItem):
     if not form.validate_on_submit():
         return render_form_errors("equipment/item_form.html", "equipment/_partials/_item_form_row.html",
                                   point=obj.point, item=obj, form=form)
+    changed_condition = form.condition.data != obj.condition
+    refuse_if_locked(obj, obj.received_on or today_local(), form.received_on.data or today_local(),
+                     *([today_local()] if changed_condition else []))
     before = audit.snapshot(obj, ITEM_FIELDS)
     old_condition = obj.condition
     form.populate_obj(obj)
@@ -189,6 +193,7 @@ def event_create(obj: EquipmentItem):
     if not valid:
         return render_form_errors("equipment/item_detail.html", item=obj, event_form=form,
                                   restore_form=RestoreForm(formdata=None, occurred_on=today_local()))
+    refuse_if_locked(obj, form.occurred_on.data)
     old = obj.condition
     new = LIQUIDATED if form.kind.data == "liquidation" else (form.new_condition.data or None)
     event = EquipmentEvent(item=obj, kind=form.kind.data, occurred_on=form.occurred_on.data, cost=form.cost.data,
@@ -218,6 +223,7 @@ def item_restore(obj: EquipmentItem):
                                   event_form=EventForm(formdata=None, occurred_on=today_local()))
     if str(obj.version) != (form.version.data or ""):
         abort(409)
+    refuse_if_locked(obj, form.occurred_on.data)
     event = EquipmentEvent(item=obj, kind="restore", occurred_on=form.occurred_on.data, description=form.description.data,
                            old_condition=LIQUIDATED, new_condition=form.condition.data, recorded_by_id=current_user.id)
     obj.condition = form.condition.data
@@ -259,6 +265,7 @@ def stocktake(obj: LibraryPoint):
 def stocktake_start(obj: LibraryPoint):
     if not EmptyForm().validate_on_submit():
         abort(400)
+    refuse_if_locked(obj, today_local())
     if _open_stocktake(obj.id) is None:
         st = StockTake(point=obj, started_on=today_local(), started_by_id=current_user.id)
         db.session.add(st)
@@ -275,6 +282,7 @@ def stocktake_confirm(obj: EquipmentItem):
         abort(400)
     if obj.condition == LIQUIDATED:
         return _liquidated_refusal(obj)
+    refuse_if_locked(obj, today_local())
     point = obj.point
     current = _open_stocktake(point.id)
     if current is None:
@@ -354,6 +362,7 @@ def import_confirm(obj: ImportBatch):
         abort(400)
     point = obj.point
     items = from_json(json.loads(obj.rows))
+    refuse_if_locked(point, today_local(), *(item["received_on"] for item in items if item.get("received_on")))
     # Taking the batch is the claim: a second, concurrent confirmation finds it gone.
     if db.session.execute(delete(ImportBatch).where(ImportBatch.id == obj.id)).rowcount != 1:
         abort(409)
