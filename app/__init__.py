@@ -68,6 +68,7 @@ def create_app(config_class=None):
     errors.register(app)
     formatting.register(app)
 
+    from app.audit.routes import bp as audit_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.equipment.routes import bp as equipment_bp
     from app.health import bp as health_bp
@@ -76,7 +77,7 @@ def create_app(config_class=None):
     from app.visits.routes import bp as visits_bp
     from app.reports.routes import bp as reports_bp
 
-    for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp):
+    for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp, audit_bp):
         app.register_blueprint(bp)
 
     from app.demo import demo_data_command

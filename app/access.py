@@ -89,6 +89,8 @@ RULES = {
     "reports.decide": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     "reports.queue": lambda u, o: u.role == PROVINCE_STAFF,
     "reports.set_deadline": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # The audit trail: province staff read their province's, administrators everything.
+    "audit.view": lambda u, o: u.role == PROVINCE_STAFF,
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     "units.view": lambda u, o: False,

@@ -76,6 +76,8 @@ MATRIX = {
     ("reports.reopen", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("reports.queue", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.approve_selected", "POST", None): {A: "login", L: 403, T: 403, P: OK, ADM: OK},
+    ("audit.events", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("audit.export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.set_deadline", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
 }
 

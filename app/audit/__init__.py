@@ -1,1 +1,4 @@
-"""Audit events (the viewer comes with the period-reports module)."""
+"""Audit events and their viewer (read-only: no route edits or deletes them)."""
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__)

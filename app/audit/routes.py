@@ -1,0 +1,98 @@
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import request
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from app.access import login_required_for, requires, visible_units
+from app.audit import bp
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.formatting import fmt_datetime
+from app.forms_base import Form, LocalDateField
+from app.htmx import render
+from app.spreadsheets import csv_response
+from app.units.models import COMMUNE, Unit
+
+login_required_for(bp)
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+PAGE_SIZE = 100
+MAX_EXPORT = 50_000
+KINDS = {
+    "period_report": _l("Period reports"), "visit_count": _l("Reader visits"), "library_point": _l("Library points"),
+    "equipment_item": _l("Equipment"), "equipment_event": _l("Equipment"), "user_account": _l("Users and logins"),
+    "unit": _l("Units and targets"), "period_deadline": _l("Deadlines"), "stock_take": _l("Stock-take"),
+}
+
+
+class AuditFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    user = StringField(_l("User"), validators=[Optional(), Length(max=40)])
+    commune = SelectField(_l("Commune"), coerce=lambda v: int(v) if str(v).isdigit() else None, validate_choice=False)
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    start = LocalDateField(_l("From"), validators=[Optional()])
+    end = LocalDateField(_l("To"), validators=[Optional()])
+
+
+def _form():
+    form = AuditFilterForm(request.args)
+    form.validate()
+    communes = db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(visible_units(current_user)))
+                                  .order_by(Unit.name)).all()
+    form.commune.choices = [("", _l("All communes"))] + [(c_id, name) for c_id, name in communes]
+    form.kind.choices = [("", _l("All kinds"))] + sorted({(k, str(v)) for k, v in KINDS.items()}, key=lambda kv: kv[1])
+    return form
+
+
+def _query(form):
+    """The events the user may read (their province's units; everything for an admin), filtered."""
+    query = select(AuditEvent)
+    if current_user.role != "admin":
+        own = select(Unit.id).where(or_(Unit.id == current_user.province_id, Unit.parent_id == current_user.province_id))
+        query = query.where(AuditEvent.unit_id.in_(own))
+    if form.user.data:
+        query = query.where(func.lower(AuditEvent.username).contains(form.user.data.strip().lower()))
+    if form.commune.data:
+        query = query.where(AuditEvent.unit_id == form.commune.data)
+    if form.kind.data in KINDS:
+        kinds = [k for k, v in KINDS.items() if v == KINDS[form.kind.data]]
+        query = query.where(AuditEvent.object_type.in_(kinds))
+    # The dates are whole days in Asia/Ho_Chi_Minh.
+    if form.start.data:
+        query = query.where(AuditEvent.created_at >= datetime.combine(form.start.data, time(), HCM))
+    if form.end.data:
+        query = query.where(AuditEvent.created_at < datetime.combine(form.end.data + timedelta(days=1), time(), HCM))
+    return query.order_by(AuditEvent.id.desc())
+
+
+@bp.get("/audit")
+@requires("audit.view")
+def events():
+    form = _form()
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.scalars(_query(form).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    names = dict(db.session.execute(select(Unit.id, Unit.name).where(
+        Unit.id.in_({e.unit_id for e in rows if e.unit_id})).where(Unit.kind.in_((COMMUNE, "province")))).all())
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render("audit/events.html", "audit/_partials/_events.html", form=form, events=rows[:PAGE_SIZE],
+                  more=len(rows) > PAGE_SIZE, page=page, names=names, kinds=KINDS, args=args)
+
+
+@bp.get("/audit/export.csv")
+@requires("audit.view")
+def export():
+    form = _form()
+    events = db.session.scalars(_query(form).limit(MAX_EXPORT)).all()
+    names = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    headers = [_("Time"), _("User"), _("Action"), _("Object"), _("Object id"), _("Unit"), _("Before"), _("After"),
+               _("Source address")]
+    rows = ([fmt_datetime(e.created_at), e.username, e.action, e.object_type, e.object_id, names.get(e.unit_id, ""),
+             e.before, e.after, e.source_address] for e in events)
+    return csv_response("nhat-ky.csv", headers, rows)
