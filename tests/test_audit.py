@@ -64,3 +64,14 @@ def test_librarians_and_trainers_cannot_read_the_trail(app, world):
         login(client, getattr(world, name).name)
         assert client.get("/audit").status_code == 403
         assert client.get("/audit/export.csv").status_code == 403
+
+
+def test_a_record_shows_its_change_history(app, world, as_user):
+    client = as_user("province_staff_p")
+    from tests.conftest import post
+
+    response = post(client, f"/points/{world.point_a.id}/edit", {
+        "version": "1", "commune_id": str(world.commune_a.id), "name": "Điểm thư viện thôn Mới", "model": "other"})
+    assert response.status_code == 303
+    html = client.get(f"/points/{world.point_a.id}").get_data(as_text=True)
+    assert 'class="history"' in html and "update" in html and "Điểm thư viện thôn Mới" in html

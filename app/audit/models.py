@@ -62,3 +62,17 @@ def record(action, obj=None, *, before=None, after=None, user=None, username=Non
     )
     db.session.add(event)
     return event
+
+
+NOT_IN_HISTORY = ("tally", "tally_undo")  # one per tap: the visit summaries show those
+
+
+def history_of(obj, limit: int = 20) -> list[AuditEvent]:
+    """The latest audit events of one record, newest first (taps left out)."""
+    from sqlalchemy import select
+
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id,
+                                 AuditEvent.action.not_in(NOT_IN_HISTORY))
+        .order_by(AuditEvent.id.desc()).limit(limit)
+    ).all()

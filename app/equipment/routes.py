@@ -117,7 +117,8 @@ def item_create(obj: LibraryPoint):
 def item_detail(obj: EquipmentItem):
     event_form = EventForm(formdata=None, occurred_on=today_local())
     restore_form = RestoreForm(formdata=None, occurred_on=today_local())
-    return render("equipment/item_detail.html", item=obj, event_form=event_form, restore_form=restore_form)
+    return render("equipment/item_detail.html", item=obj, event_form=event_form, restore_form=restore_form,
+                  history=audit.history_of(obj))
 
 
 @bp.get("/equipment/<int:id>/row")

@@ -73,7 +73,10 @@ def point_create():
 def point_detail(obj: LibraryPoint):
     from app.equipment.queries import last_complete_stocktake
 
-    return render("units/point_detail.html", point=obj, form=EmptyForm(), last_stocktake=last_complete_stocktake(obj.id))
+    from app.audit.models import history_of
+
+    return render("units/point_detail.html", point=obj, form=EmptyForm(), last_stocktake=last_complete_stocktake(obj.id),
+                  history=history_of(obj))
 
 
 @bp.route("/points/<int:id>/edit", methods=["GET", "POST"])
