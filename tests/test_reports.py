@@ -319,3 +319,18 @@ def test_every_mutating_route_refuses_a_locked_month(app, world, as_user, locked
     assert response.status_code == 423, (route, response.status_code, response.get_data(as_text=True)[-600:])
     assert "Kỳ báo cáo đã khóa" in response.get_data(as_text=True)
     assert snapshot_db(app) == before
+
+
+def test_quarters_and_year_are_views_over_months(app, world, as_user):
+    with app.test_request_context():
+        librarian, staff = users(world)
+        for month in (4, 5, 6):
+            report = workflow.report_for(world.commune_a.id, 2025, month, create=True)
+            workflow.submit(report, librarian)
+            if month != 6:
+                workflow.approve(report, staff)
+        db.session.commit()
+    html = as_user("librarian_a").get(f"/communes/{world.commune_a.id}/reports?year=2025").get_data(as_text=True)
+    assert "<strong>Q2/2025</strong>: 2/3 tháng đã duyệt · 1 chờ duyệt" in html
+    assert "<strong>Q1/2025</strong>: 0/3 tháng đã duyệt" in html
+    assert "<strong>2025</strong>: 2/12 tháng đã duyệt" in html

@@ -71,7 +71,15 @@ def commune_reports(obj: Unit):
                        "status": report.status if report else "draft", "due": due,
                        "ended": Period.month(year, month).end < today,
                        "on_time": submitted_on_time(report.submitted_at, due) if report else None})
-    return render("reports/commune.html", commune=commune, year=year, months=months, today=today,
+    # Quarters and the year are views over their months: approved when every month is.
+    views = []
+    for label, numbers in [(f"Q{q}/{year}", range(3 * q - 2, 3 * q + 1)) for q in range(1, 5)] + [(str(year), range(1, 13))]:
+        states = [m["status"] for m in months if m["period"].number in numbers]
+        if len(states) < len(numbers):
+            continue  # not over yet
+        views.append({"label": label, "approved": states.count(APPROVED), "months": len(states),
+                      "waiting": states.count(SUBMITTED), "returned": states.count(RETURNED)})
+    return render("reports/commune.html", commune=commune, year=year, months=months, today=today, views=views,
                   years=range(today.year, today.year - 5, -1))
 
 
