@@ -1,5 +1,6 @@
-"""make bench (visits): the weight of the tally on a phone, and the server
-time of the summaries and the province roll-up on three years of demo counts.
+"""make bench (visits and reports): the weight of the tally on a phone, and
+the server time of the summaries, the province roll-up and the approval queue
+(92 communes) on three years of demo counts.
 
 A throw-away SQLite database with the demo province (92 communes, about one
 million daily count rows); prints the figures and adds them to bench/results.json.
@@ -9,6 +10,7 @@ import json
 import os
 import statistics
 import time
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -62,6 +64,9 @@ def main():
     month = client.get(f"/points/{point_id}/visits/month").get_data()
     province, _ = logged_in(app, "province")
     overview = province.get("/visits").get_data()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    queue_path = f"/reports?month={last_month:%Y-%m}"
+    queue = province.get(queue_path).get_data()
 
     results = {
         "visit_count_rows": rows, "points": points,
@@ -69,11 +74,13 @@ def main():
         "tally_response_gzip": gz(tap.get_data()), "tally_response_bytes": len(tap.get_data()),
         "tally_post_median_ms": round(statistics.median(taps), 1),
         "point_summary_gzip": gz(summary), "month_grid_gzip": gz(month), "province_overview_gzip": gz(overview),
+        "approval_queue_92_communes_gzip": gz(queue),
     }
     for name, path, who in (("point_summary", f"/points/{point_id}/visits", client),
                             ("commune_summary", f"/communes/{commune_id}/visits", province),
                             ("province_overview_year", "/visits", province),
-                            ("province_overview_month", f"/visits?year={today.year}&month={today.month}", province)):
+                            ("province_overview_month", f"/visits?year={today.year}&month={today.month}", province),
+                            ("approval_queue_92_communes", queue_path, province)):
         results[f"{name}_median_ms"], results[f"{name}_p95_ms"] = timed(who, path)
     for key, value in results.items():
         print(f"{key:40} {value:>12,}")

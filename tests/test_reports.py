@@ -334,3 +334,32 @@ def test_quarters_and_year_are_views_over_months(app, world, as_user):
     assert "<strong>Q2/2025</strong>: 2/3 tháng đã duyệt · 1 chờ duyệt" in html
     assert "<strong>Q1/2025</strong>: 0/3 tháng đã duyệt" in html
     assert "<strong>2025</strong>: 2/12 tháng đã duyệt" in html
+
+
+def test_a_refused_step_writes_no_audit_event(app, world, as_user):
+    client = as_user("province_staff_p")
+    assert post(client, report_url(world, step="approve")).status_code == 303  # nothing submitted: refused
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "approve")) == 0
+
+
+def test_audit_failure_rolls_the_step_back(app, world, as_user, monkeypatch):
+    submit_june(app, world, as_user)
+    client = other(app, world, "province_staff_p")
+    from app.audit import models as audit_models
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(audit_models, "record", broken)
+    assert post(client, report_url(world, step="approve")).status_code == 500
+    assert state_of(app, world.commune_a.id)[0] == SUBMITTED
+
+
+def test_a_stale_decision_from_the_queue_is_a_conflict(app, world, as_user):
+    submit_june(app, world, as_user)
+    client = other(app, world, "province_staff_p")
+    response = post(client, report_url(world, step="return"), {"comment": "Sai", "version": "99", "from": "queue"},
+                    headers={"HX-Request": "true"})
+    assert response.status_code == 409 and "Người khác vừa thay đổi" in response.get_data(as_text=True)
+    assert state_of(app, world.commune_a.id) == (SUBMITTED, "")
