@@ -76,8 +76,9 @@ def create_app(config_class=None):
     from app.users.routes import bp as users_bp
     from app.visits.routes import bp as visits_bp
     from app.reports.routes import bp as reports_bp
+    from app.resources.routes import bp as resources_bp
 
-    for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp, audit_bp):
+    for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp, audit_bp, resources_bp):
         app.register_blueprint(bp)
 
     from app.demo import demo_data_command

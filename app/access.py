@@ -37,12 +37,14 @@ def commune_of(obj) -> Unit | None:
 
 
 def province_id_of(obj) -> int | None:
-    if isinstance(obj, Unit):
+    """The province an object belongs to, walking up its parents."""
+    if obj is None:
+        return None
+    if isinstance(obj, (Unit, User)):
         return obj.province_id
-    if isinstance(obj, User):
-        return obj.province_id
-    commune = commune_of(obj)
-    return commune.parent_id if commune is not None else None
+    if isinstance(obj, LibraryPoint):
+        return obj.commune.parent_id
+    return province_id_of(getattr(obj, "access_parent", None))
 
 
 def _in_own_province(user, obj) -> bool:
@@ -89,6 +91,9 @@ RULES = {
     "reports.decide": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     "reports.queue": lambda u, o: u.role == PROVINCE_STAFF,
     "reports.set_deadline": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Shared resources: everyone reads their province's; province staff manage them.
+    "resources.list": lambda u, o: True,
+    "resources.manage": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # The audit trail: province staff read their province's, administrators everything.
     "audit.view": lambda u, o: u.role == PROVINCE_STAFF,
     # Users and units: administrators only.

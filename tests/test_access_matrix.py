@@ -76,6 +76,10 @@ MATRIX = {
     ("reports.reopen", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("reports.queue", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.approve_selected", "POST", None): {A: "login", L: 403, T: 403, P: OK, ADM: OK},
+    ("resources.resource_list", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
+    ("resources.resource_create", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("resources.resource_edit", "GET", ("resource_p", "resource_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("resources.resource_remove", "POST", ("resource_p", "resource_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("audit.events", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("audit.export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.set_deadline", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
@@ -89,6 +93,13 @@ def make_target(target, world):
     from app.extensions import db
 
     place = target.split("_")[1]
+    if target.startswith("resource_"):
+        from app.resources.models import Resource
+
+        obj = Resource(province_id=getattr(world, f"province_{place}").id, title="Thư viện số", link="https://example.vn")
+        db.session.add(obj)
+        db.session.commit()
+        return obj.id
     point_id = getattr(world, f"point_{place}").id
     if target.startswith("item_"):
         obj = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
