@@ -68,6 +68,9 @@ RULES = {
     "points.create": lambda u, o: u.role == PROVINCE_STAFF
     and (o is None or _in_own_province(u, o)),
     "points.edit": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # The digital-library checklist: the commune's librarian and province staff keep it.
+    "points.checklist": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
+    "points.progress": lambda u, o: u.role == PROVINCE_STAFF,
     # Equipment: a librarian keeps their commune's register; province staff read their province's.
     "equipment.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o))
     or _in_own_commune(u, o),

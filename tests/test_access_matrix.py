@@ -32,6 +32,8 @@ MATRIX = {
     ("units.point_create", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("units.point_detail", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("units.point_edit", "GET", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("units.point_checklist", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("units.progress", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("units.point_deactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("units.point_reactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     # Equipment: the librarian's own commune; province staff read their province.

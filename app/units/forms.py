@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms_base import Form, LocalDateField, VersionedForm, no_control_chars
+from app.forms_base import Form, LocalDateField, VersionedForm, no_control_chars, not_in_future
 from app.units.models import CHECKLIST, POINT_MODELS
 
 
@@ -33,3 +33,12 @@ class PointFilterForm(Form):
     commune_id = SelectField(_l("Commune"), coerce=_int_or_none, validators=[Optional()], validate_choice=False)
     q = StringField(_l("Search"), validators=[Optional(), Length(max=60)])
     show_inactive = BooleanField(_l("Show deactivated points"))
+
+
+class ChecklistForm(VersionedForm):
+    """The digital-library steps of a point, each with the date it became true."""
+
+    internet_computer_on = LocalDateField(CHECKLIST["internet_computer_on"], validators=[Optional(), not_in_future])
+    software_installed_on = LocalDateField(CHECKLIST["software_installed_on"], validators=[Optional(), not_in_future])
+    staff_trained_on = LocalDateField(CHECKLIST["staff_trained_on"], validators=[Optional(), not_in_future])
+    serving_readers_on = LocalDateField(CHECKLIST["serving_readers_on"], validators=[Optional(), not_in_future])

@@ -4,7 +4,8 @@ from sqlalchemy.orm import contains_eager
 
 from app.access import scope_points, visible_units
 from app.extensions import db
-from app.units.models import LibraryPoint, Unit
+from app.formatting import fold
+from app.units.models import CHECKLIST, LibraryPoint, Unit
 
 
 def communes_for(user):
@@ -24,3 +25,21 @@ def points_for(user, commune_id=None, q=None, include_inactive=False, limit=500)
     if not include_inactive:
         query = query.where(LibraryPoint.active.is_(True))
     return db.session.scalars(query.order_by(Unit.name, LibraryPoint.name).limit(limit)).all()
+
+
+def progress_of(user):
+    """Digital-library progress over the communes `user` may see: points that
+    reached each step, and per commune its active points and how many of them
+    reached each step (one GROUP BY)."""
+    steps = [getattr(LibraryPoint, key) for key in CHECKLIST]
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, func.count(LibraryPoint.id), *[func.count(step) for step in steps])
+        .select_from(Unit)
+        .join(LibraryPoint, (LibraryPoint.commune_id == Unit.id) & LibraryPoint.active.is_(True), isouter=True)
+        .where(Unit.id.in_(visible_units(user)))
+        .group_by(Unit.id, Unit.name)
+    ).all()
+    communes = sorted(({"id": r[0], "name": r[1], "points": r[2], "steps": list(r[3:])} for r in rows),
+                      key=lambda c: fold(c["name"]))
+    totals = [(str(label), sum(c["steps"][i] for c in communes)) for i, label in enumerate(CHECKLIST.values())]
+    return totals, communes

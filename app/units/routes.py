@@ -8,9 +8,9 @@ from app.extensions import db
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.units import bp
-from app.units.forms import PointFilterForm, PointForm
-from app.units.models import LibraryPoint
-from app.units.queries import communes_for, points_for
+from app.units.forms import ChecklistForm, PointFilterForm, PointForm
+from app.units.models import CHECKLIST, LibraryPoint
+from app.units.queries import communes_for, points_for, progress_of
 
 login_required_for(bp)
 
@@ -126,3 +126,37 @@ def point_deactivate(obj: LibraryPoint):
 @requires("points.edit", load=LibraryPoint)
 def point_reactivate(obj: LibraryPoint):
     return _set_point_active(obj, True)
+
+
+# --- Digital-library progress --------------------------------------------------------------
+
+@bp.route("/points/<int:id>/checklist", methods=["GET", "POST"])
+@requires("points.checklist", load=LibraryPoint)
+def point_checklist(obj: LibraryPoint):
+    """The commune's librarian or province staff mark the digital-library steps with their dates."""
+    form = ChecklistForm(obj=obj)
+    if request.method == "GET":
+        form.version.data = str(obj.version)
+        return render("units/checklist.html", form=form, point=obj)
+    if form.is_stale(obj):
+        form = ChecklistForm(formdata=None, obj=obj)
+        form.version.data = str(obj.version)
+        form.form_errors.append(_("Someone else changed this library point while you were editing. The form now shows "
+                                  "the current values; make your change again."))
+        return render("units/checklist.html", form=form, point=obj, status=409)
+    if not form.validate_on_submit():
+        return render_form_errors("units/checklist.html", form=form, point=obj)
+    before = audit.snapshot(obj, CHECKLIST)
+    form.populate_obj(obj)
+    audit.record("update", obj, before=before, after=audit.snapshot(obj, CHECKLIST), unit_id=obj.commune_id)
+    db.session.commit()
+    flash(_("The digital-library steps of %(name)s were saved.", name=obj.name), "success")
+    return redirect(url_for("units.point_detail", id=obj.id))
+
+
+@bp.get("/progress")
+@requires("points.progress")
+def progress():
+    """How many points of the province reached each step, and the communes with none."""
+    steps, communes = progress_of(current_user)
+    return render("units/progress.html", steps=steps, communes=communes)
