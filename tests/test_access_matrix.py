@@ -76,6 +76,7 @@ MATRIX = {
     ("reports.approve", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("reports.return_report", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("reports.reopen", "POST", ("commune_a", "commune_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("reports.completeness", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.queue", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.approve_selected", "POST", None): {A: "login", L: 403, T: 403, P: OK, ADM: OK},
     ("resources.resource_list", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
@@ -118,7 +119,8 @@ def url_for_case(app, endpoint, target, world):
 
     with app.test_request_context():
         extra = {"fmt": "csv"} if ".export_" in endpoint else {}
-        if endpoint.startswith("reports.") and endpoint not in ("reports.commune_reports", "reports.queue"):
+        if endpoint.startswith("reports.") and endpoint not in ("reports.commune_reports", "reports.queue",
+                                                                               "reports.completeness"):
             extra = {"year": 2025, "month": 6}
         if target is None:
             return url_for(endpoint, **extra)

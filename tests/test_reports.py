@@ -363,3 +363,28 @@ def test_a_stale_decision_from_the_queue_is_a_conflict(app, world, as_user):
                     headers={"HX-Request": "true"})
     assert response.status_code == 409 and "Người khác vừa thay đổi" in response.get_data(as_text=True)
     assert state_of(app, world.commune_a.id) == (SUBMITTED, "")
+
+
+def test_completeness_of_a_quarter_against_hand_counts(app, world, as_user):
+    """Q2/2025 for province P (communes A and B) = 6 commune-months expected.
+    A: April on time and approved, May late and returned, June missing.
+    B: April on time (submitted), May and June missing."""
+    def at(day):
+        return datetime(day.year, day.month, day.day, 2, 0, tzinfo=timezone.utc)  # 09:00 in Hà Nội
+
+    with app.app_context():
+        staff = world.province_staff_p.id
+        for commune, month, status, submitted in (
+            (world.commune_a.id, 4, APPROVED, date(2025, 5, 3)), (world.commune_a.id, 5, RETURNED, date(2025, 6, 9)),
+            (world.commune_b.id, 4, SUBMITTED, date(2025, 5, 5)), (world.commune_c.id, 4, SUBMITTED, date(2025, 5, 1)),
+        ):
+            db.session.add(PeriodReport(commune_id=commune, year=2025, month=month, status=status,
+                                        submitted_at=at(submitted), decided_by_id=staff))
+        db.session.add(PeriodReport(commune_id=world.commune_b.id, year=2025, month=6, status=DRAFT))
+        db.session.commit()
+    html = as_user("province_staff_p").get("/reports/completeness?kind=quarter&year=2025&number=2").get_data(as_text=True)
+    values = [v.split("<")[0] for v in html.split('<span class="value">')[1:7]]
+    assert values == ["6", "3", "2", "1", "1", "3"]  # expected, submitted, on time, approved, returned, missing
+    missing = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert missing.count("<tr>") == 3 and "06/2025" in missing and "05/2025" in missing and "Xã C" not in missing
+    assert "05/07/2025" in missing  # June's due date

@@ -76,3 +76,45 @@ def reports_of(commune: Unit, year: int) -> dict[int, PeriodReport]:
 def points_of(commune: Unit):
     return db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
                               .order_by(LibraryPoint.name)).all()
+
+
+def completeness(province: Unit, period: Period, today: date) -> dict:
+    """Of the commune-months expected in `period` (months that have ended), how
+    many were submitted, on time, approved, returned, and which are missing.
+    One query over the communes and their reports of those months."""
+    months = [Period.month(period.year, m) for m in _months_of(period) if Period.month(period.year, m).end < today]
+    if not months:
+        return {"months": [], "expected": 0, "submitted": 0, "on_time": 0, "approved": 0, "returned": 0,
+                "missing": []}
+    deadlines = {m.number: due_on(province.id, m.year, m.number) for m in months}
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, PeriodReport.month, PeriodReport.status, PeriodReport.submitted_at)
+        .join(PeriodReport, and_(PeriodReport.commune_id == Unit.id, PeriodReport.year == period.year,
+                                 PeriodReport.month.in_(list(deadlines))), isouter=True)
+        .where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
+    ).all()
+    communes = {commune_id: name for commune_id, name, *_ in rows}
+    seen = {(commune_id, month): (status, submitted_at) for commune_id, _n, month, status, submitted_at in rows if month}
+    result = {"months": months, "expected": len(communes) * len(months), "submitted": 0, "on_time": 0,
+              "approved": 0, "returned": 0, "missing": []}
+    for month in months:
+        for commune_id, name in communes.items():
+            status, submitted_at = seen.get((commune_id, month.number), (None, None))
+            if submitted_at is None:
+                result["missing"].append({"id": commune_id, "name": name, "period": month,
+                                          "due": deadlines[month.number], "status": status or DRAFT})
+                continue
+            result["submitted"] += 1
+            result["on_time"] += bool(submitted_on_time(submitted_at, deadlines[month.number]))
+            result["approved"] += status == "approved"
+            result["returned"] += status == "returned"
+    result["missing"].sort(key=lambda m: (m["period"].number, fold(m["name"])))
+    return result
+
+
+def _months_of(period: Period) -> range:
+    if period.kind == "month":
+        return range(period.number, period.number + 1)
+    if period.kind == "quarter":
+        return range(3 * period.number - 2, 3 * period.number + 1)
+    return range(1, 13)

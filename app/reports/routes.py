@@ -217,6 +217,28 @@ def queue():
                   form=StepForm(formdata=None), states=STATES)
 
 
+@bp.get("/reports/completeness")
+@requires("reports.queue")
+def completeness():
+    """Completeness and timeliness of a month, a quarter or a year."""
+    province = _province()
+    if province is None:
+        abort(404)
+    today = today_local()
+    kind = request.args.get("kind") if request.args.get("kind") in ("month", "quarter", "year") else "month"
+    year = request.args.get("year", type=int) or today.year
+    if not 2000 <= year <= today.year:
+        year = today.year
+    limit = {"month": 12, "quarter": 4, "year": 1}[kind]
+    default = {"month": today.month - 1 or 12, "quarter": (today.month - 1) // 3 or 4, "year": 1}[kind]
+    number = request.args.get("number", type=int) or default
+    number = min(max(1, number), limit)
+    period = {"month": Period.month, "quarter": Period.quarter, "year": lambda y, _n: Period.whole_year(y)}[kind](year, number)
+    figures = queries.completeness(province, period, today)
+    return render("reports/completeness.html", province=province, period=period, figures=figures, kind=kind,
+                  year=year, number=number, years=range(today.year, today.year - 5, -1), limit=limit)
+
+
 @bp.post("/reports/<int:year>/<int:month>/approve")
 @requires("reports.queue")
 def approve_selected(year: int, month: int):
