@@ -548,3 +548,12 @@ def test_demo_visits_have_rhythm_tet_and_growth(app, runner):
     assert runner.invoke(args=["demo-data", "--communes", "3", "--years", "3"]).exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count(VisitCount.id))) == rows  # idempotent
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31"])
+def test_days_before_2000_are_not_counted_or_shown(app, world, as_user, day):
+    client = as_user("librarian_a")
+    assert client.get(f"/points/{world.point_a.id}/tally?day={day}").status_code == 200  # shows today instead
+    assert client.get(f"/points/{world.point_a.id}/visits/month?month={day[:7]}").status_code == 200
+    assert tap(client, world.point_a.id, date.fromisoformat(day), "reading:children").status_code == 303
+    assert counts(app, world.point_a.id) == {}

@@ -1,5 +1,6 @@
 import hashlib
 import json
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -12,6 +13,14 @@ from app.forms_base import Form, LocalDateField, VersionedForm, not_in_future
 from app.visits.models import GROUPS, MAX_COUNT, SERVICES
 
 
+FIRST_DAY = date(2000, 1, 1)
+
+
+def not_before_2000(form, field):
+    if field.data and field.data < FIRST_DAY:
+        raise ValidationError(_l("The date is too far in the past."))
+
+
 def parse_cell(value: str | None) -> tuple[str, str] | None:
     """'reading:children' → ('reading', 'children'); None when it names no cell."""
     service, _, group = (value or "").partition(":")
@@ -21,7 +30,8 @@ def parse_cell(value: str | None) -> tuple[str, str] | None:
 class TallyForm(Form):
     """One tap: `cell` adds 1 to a cell, `undo` takes 1 away from it."""
 
-    day = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
+    day = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future,
+                                                 not_before_2000])
     cell = HiddenField()
     undo = HiddenField()
 
@@ -42,7 +52,7 @@ class DayForm(Form):
     class Meta:
         csrf = False
 
-    day = LocalDateField(_l("Date"), validators=[Optional(), not_in_future])
+    day = LocalDateField(_l("Date"), validators=[Optional(), not_in_future, not_before_2000])
 
 
 def _int_or_none(value):

@@ -176,7 +176,7 @@ def _month_arg() -> tuple[int, int]:
         first = date(year, month, 1)
     except ValueError:
         first = today_local().replace(day=1)
-    if first > today_local():
+    if first > today_local() or first.year < 2000:
         first = today_local().replace(day=1)
     return first.year, first.month
 
