@@ -69,10 +69,13 @@ class Period:
         return self.start, min(self.end, today)
 
     def previous_year_range(self, today: date) -> tuple[date, date]:
-        """The same dates a year earlier: for a running period, only as far as
-        today's date a year ago, so a part of a year is compared with the same part."""
-        start, end = self.range_until(today)
-        return _shift_year(start, -1), _shift_year(end, -1)
+        """The same period a year earlier — whole (29 February included) once
+        this one has ended; while it runs, only as far as today's date a year
+        ago, so a part of a period is compared with the same part."""
+        last_year = Period(self.kind, self.year - 1, self.number)
+        if self.end <= today:
+            return last_year.start, last_year.end
+        return last_year.start, min(last_year.end, _shift_year(today, -1))
 
 
 def growth_percent(current: int, previous: int) -> float | None:

@@ -84,6 +84,8 @@ def _xlsx_rows(data: bytes):
 
 
 def _csv_rows(data: bytes):
+    """Rows read one by one, at most MAX_COLUMNS wide and MAX_SHEET_ROWS long
+    (blank lines included), so a file of empty lines cannot fill memory."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -94,7 +96,10 @@ def _csv_rows(data: bytes):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+    for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+        if number > MAX_SHEET_ROWS:
+            raise SpreadsheetError(_l("The file has more than 5,000 rows. Split it into smaller files."))
+        yield number, row[:MAX_COLUMNS]
 
 
 def neutralise(value):

@@ -253,6 +253,9 @@ def test_periods_and_growth_rules():
     # A running period is compared with the same dates a year earlier.
     assert Period.whole_year(2026).previous_year_range(date(2026, 11, 22)) == (date(2025, 1, 1), date(2025, 11, 22))
     assert Period.month(2024, 2).previous_year_range(date(2024, 12, 1)) == (date(2023, 2, 1), date(2023, 2, 28))
+    # A leap year's February is compared whole once the month has ended.
+    assert Period.month(2025, 2).previous_year_range(date(2025, 6, 1)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert Period.month(2025, 2).previous_year_range(date(2025, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 10))
     assert growth_percent(106, 100) == pytest.approx(6.0)
     assert growth_percent(5, 0) is None
     assert [target_status(g, 5.0) for g in (5.0, 4.99, 0.0, -0.1, None)] == [MET, CLOSE, CLOSE, MISSED, None]
@@ -557,3 +560,16 @@ def test_days_before_2000_are_not_counted_or_shown(app, world, as_user, day):
     assert client.get(f"/points/{world.point_a.id}/visits/month?month={day[:7]}").status_code == 200
     assert tap(client, world.point_a.id, date.fromisoformat(day), "reading:children").status_code == 303
     assert counts(app, world.point_a.id) == {}
+
+
+def test_a_csv_of_blank_lines_is_refused_without_reading_it_all(app, world, as_user):
+    client = as_user("librarian_a")
+    text = "Ngày,Dịch vụ,Nhóm bạn đọc,Số lượt\n" + "\n" * 1_000_000
+    response = upload(client, world.point_a.id, csv_file(text))
+    assert response.status_code == 422 and "5.000" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("year", ["99999", "-3", "1200"])
+def test_export_of_an_impossible_year_falls_back_to_this_year(app, world, as_user, year):
+    response = as_user("librarian_a").get(f"/points/{world.point_a.id}/visits/export.csv?year={year}")
+    assert response.status_code == 200 and f"-{today(app).year}.csv" in response.headers["Content-Disposition"]

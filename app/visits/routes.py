@@ -381,6 +381,8 @@ def import_confirm(obj: ImportBatch):
 
 def _export(fmt: str, filename: str, point_ids):
     year = request.args.get("year", type=int) or today_local().year
+    if not 2000 <= year <= today_local().year:
+        year = today_local().year
     start, end = date(year, 1, 1), date(year, 12, 31)
     rows = export_rows(point_ids, start, end)
     if fmt == "xlsx":
