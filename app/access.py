@@ -221,7 +221,7 @@ class PeriodLocked(HTTPException):
         self.lock = lock
 
 
-def period_lock(obj, day: date) -> PeriodLock | None:
+def period_lock(obj, day: date, for_write: bool = False) -> PeriodLock | None:
     """The approval that makes the records of `obj`'s commune dated `day`
     read-only, or None. Every mutating route asks through refuse_if_locked()."""
     from app.reports.models import APPROVED, PeriodReport
@@ -229,19 +229,38 @@ def period_lock(obj, day: date) -> PeriodLock | None:
     commune = commune_of(obj)
     if commune is None or day is None:
         return None
-    report = db.session.scalar(select(PeriodReport).where(
-        PeriodReport.commune_id == commune.id, PeriodReport.year == day.year, PeriodReport.month == day.month,
-        PeriodReport.status == APPROVED))
-    if report is None:
+    query = select(PeriodReport).where(
+        PeriodReport.commune_id == commune.id, PeriodReport.year == day.year, PeriodReport.month == day.month)
+    if for_write:
+        # PostgreSQL: the report row stays share-locked until this transaction
+        # ends, so an approval waits for the write in progress (and a write
+        # waits for an approval in progress, then sees it).
+        query = query.with_for_update(read=True)
+    report = db.session.scalar(query)
+    if report is None or report.status != APPROVED:
         return None
     who = report.decided_by.full_name if report.decided_by else ""
     return PeriodLock(report.period.label, who, report.decided_at)
 
 
+def _begin_write() -> None:
+    """SQLite: take the write lock now (BEGIN IMMEDIATE), so the lock check
+    and the write that follows see the same state and no approval commits in
+    between. (Plain reads do not open a transaction with Python's sqlite3.)"""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    if not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+
+
 def refuse_if_locked(obj, *days: date) -> None:
     """Raise PeriodLocked when any of `days` lies in a locked period of `obj`'s
-    commune. Periods are months: one day of each month is asked about."""
+    commune. Periods are months: one day of each month is asked about.
+    Call it before writing: from here to the commit, no approval can slip in."""
+    _begin_write()
     for day in sorted({day.replace(day=1) for day in days}):
-        lock = period_lock(obj, day)
+        lock = period_lock(obj, day, for_write=True)
         if lock is not None:
             raise PeriodLocked(lock)

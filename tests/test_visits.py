@@ -63,7 +63,8 @@ def test_tally_page_shows_the_grid_of_services_and_groups(app, world, as_user):
     html = client.get(f"/points/{world.point_a.id}/tally").get_data(as_text=True)
     assert html.count('class="tap"') == 20
     assert 'value="reading:children"' in html and 'value="community:elderly"' in html
-    assert 'hx-sync="this:queue all"' in html  # fast taps are queued, never dropped
+    # Each button posts its own cell; taps queue one after another, never dropped.
+    assert html.count('hx-sync="closest form:queue all"') == 20
 
 
 def test_a_tap_adds_one_and_returns_only_the_cell_and_the_total(app, world, as_user):
@@ -386,7 +387,7 @@ def june_2025_locked(monkeypatch):
     """What the period approvals will answer: June 2025 of every commune is approved."""
     approved = datetime(2025, 7, 3, 2, 0, tzinfo=timezone.utc)
 
-    def lock(obj, day):
+    def lock(obj, day, for_write=False):
         if (day.year, day.month) == (2025, 6):
             return access.PeriodLock("06/2025", "Nguyễn Thị Thu Hà", approved)
         return None

@@ -322,13 +322,6 @@ def test_summary_draws_the_monthly_chart_and_the_stats(app, world, make_page):
 
 # 5 ---------------------------------------------------------------------------
 
-QUEUED_TAP_BUG = (
-    "app bug: with hx-sync 'this:queue all' htmx builds a queued request's form data when it is sent, "
-    "from the button clicked last (or none after a blur), not from the button that was tapped: a tap "
-    "queued behind a slow one is counted in another cell, or refused with 422 and lost")
-
-
-@pytest.mark.xfail(strict=True, reason=QUEUED_TAP_BUG)
 @pytest.mark.parametrize("then", ["tap_another_cell", "tap_outside_the_buttons"])
 def test_taps_queued_behind_a_slow_one_count_in_their_own_cell(app, world, make_page, monkeypatch, then):
     """Readers arriving together: the librarian taps two cells while the first
