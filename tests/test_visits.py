@@ -574,3 +574,33 @@ def test_a_csv_of_blank_lines_is_refused_without_reading_it_all(app, world, as_u
 def test_export_of_an_impossible_year_falls_back_to_this_year(app, world, as_user, year):
     response = as_user("librarian_a").get(f"/points/{world.point_a.id}/visits/export.csv?year={year}")
     assert response.status_code == 200 and f"-{today(app).year}.csv" in response.headers["Content-Disposition"]
+
+
+def test_a_tap_between_the_grid_check_and_its_save_makes_a_conflict(app, world, as_user, monkeypatch):
+    """The compare-and-set: a count that moves after the snapshot check is not overwritten."""
+    client = as_user("librarian_a")
+    day = today(app) - timedelta(days=1)
+    store(app, world.point_a.id, {(day, "reading", "children"): 2})
+    path = f"/points/{world.point_a.id}/visits/day?day={day.isoformat()}"
+    _html, seen = grid_page(client, path)
+    real = queries.set_counts_if_unchanged
+
+    def tap_first(point_id, changes):  # another phone's tap commits just before the grid writes
+        db.session.execute(db.update(VisitCount).where(VisitCount.point_id == point_id).values(count=3))
+        return real(point_id, changes)
+
+    monkeypatch.setattr(queries, "set_counts_if_unchanged", tap_first)
+    response = post(client, path, {"seen": seen, "reading:children": "9", "lending:adults": "4"})
+    assert response.status_code == 409
+    assert "hiện là: 2" in response.get_data(as_text=True)  # the stand-in tap shared the grid's rolled-back transaction
+    assert counts(app, world.point_a.id, day) == {(day, "reading", "children"): 2}  # nothing of the grid saved
+
+
+def test_a_grid_post_leaves_cells_it_does_not_name(app, world, as_user):
+    client = as_user("librarian_a")
+    day = today(app) - timedelta(days=1)
+    store(app, world.point_a.id, {(day, "reading", "children"): 2, (day, "lending", "adults"): 5})
+    path = f"/points/{world.point_a.id}/visits/day?day={day.isoformat()}"
+    _html, seen = grid_page(client, path)
+    assert post(client, path, {"seen": seen, "reading:children": "6"}).status_code == 303
+    assert counts(app, world.point_a.id, day) == {(day, "reading", "children"): 6, (day, "lending", "adults"): 5}

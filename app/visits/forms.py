@@ -95,14 +95,18 @@ class MonthForm(Form):
 
 
 class CountField(StringField):
-    """A count typed in a grid cell: empty is 0; whole numbers 0 to 10,000."""
+    """A count typed in a grid cell: empty is 0; whole numbers 0 to 10,000;
+    a cell the post does not name at all is left unchanged (None)."""
 
     def __init__(self, label=None, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off", "maxlength": 6})
         super().__init__(label, **kwargs)
 
     def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip()
+        if not valuelist:
+            self.data = None  # not sent at all: left as it is
+            return
+        raw = valuelist[0].strip()
         if raw == "":
             self.data = 0
             return

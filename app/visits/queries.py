@@ -52,6 +52,24 @@ def set_counts(point_id: int, values: dict[tuple[date, str, str], int]) -> None:
     ])
 
 
+def set_counts_if_unchanged(point_id: int, changes: dict[tuple[date, str, str], tuple[int | None, int]]) -> bool:
+    """Set each cell to its new count only if it still holds the count the grid
+    was checked against (None: no row yet). False when any cell moved
+    meanwhile; the caller then rolls back, so nothing of the grid is saved."""
+    table = VisitCount.__table__
+    for (day, service, group), (shown, new) in changes.items():
+        keys = (table.c.point_id == point_id, table.c.day == day, table.c.service == service,
+                table.c.reader_group == group)
+        if shown is None:
+            statement = dialect_insert(VisitCount).values(point_id=point_id, day=day, service=service,
+                                                          reader_group=group, count=new).on_conflict_do_nothing()
+        else:
+            statement = update(table).where(*keys, table.c.count == shown).values(count=new)
+        if db.session.execute(statement).rowcount != 1:
+            return False
+    return True
+
+
 # --- Reading one point ---------------------------------------------------------------
 
 def cell_count(point_id: int, day: date, service: str, group: str) -> int:

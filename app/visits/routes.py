@@ -120,27 +120,39 @@ class _ZeroDict(dict):
 
 
 def _save_grid(point: LibraryPoint, form, stored: dict, cell_of, template: str, context: dict, days):
-    """Validate the whole grid, check nobody saved it meanwhile, then set every
-    cell in one statement. Returns the response for a refused grid, or None."""
+    """Validate the whole grid, check nobody saved it meanwhile, then set the
+    changed cells, each only if it still holds what was checked; all or none.
+    Returns the response for a refused grid, or None."""
     if not form.validate_on_submit():
         form.form_errors.append(_("Some cells are not valid. Nothing was saved; correct the marked cells."))
         return render_form_errors(template, form=form, stored=stored, **context)
     refuse_if_locked(point, *days)
-    now = snapshot(stored)
-    if form.seen.data != now:
+
+    def conflict():
         # Someone saved this grid after it was shown: keep what was typed, show
         # the current values beside it, and let a second save go through.
-        form.seen.data = now
+        form.seen.data = snapshot(stored)
         context["conflict"] = True
         form.form_errors.append(_("Someone else saved counts here after you opened the page. The current values are "
                                   "shown under the cells that changed; check them and save again."))
         return render(template, form=form, stored=stored, status=409, **context)
-    values = {}
+
+    if form.seen.data != snapshot(stored):
+        return conflict()
+    changes = {}
     for key, cell in cell_of.items():
-        typed = form[key].data or 0
-        if typed != stored.get(cell, 0):
-            values[cell] = typed
-    queries.set_counts(point.id, values)
+        typed = form[key].data
+        if typed is not None and typed != stored.get(cell, 0):
+            changes[cell] = (stored.get(cell), typed)
+    # Compare-and-set per cell: a tap landing after the check above makes the save a conflict, not a loss.
+    if not queries.set_counts_if_unchanged(point.id, changes):
+        db.session.rollback()
+        in_grid = set(cell_of.values())
+        fresh = queries.cells(point.id, min(days), max(days))
+        stored.clear()
+        stored.update({cell: n for cell, n in fresh.items() if cell in in_grid})
+        return conflict()
+    values = {cell: new for cell, (_shown, new) in changes.items()}
     audit.record("visits_set", point, unit_id=point.commune_id,
                  before={f"{d.isoformat()}:{s}:{g}": stored.get((d, s, g), 0) for d, s, g in values},
                  after={f"{d.isoformat()}:{s}:{g}": n for (d, s, g), n in values.items()})
