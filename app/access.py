@@ -83,7 +83,7 @@ RULES = {
     "visits.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
     "visits.edit": lambda u, o: _in_own_commune(u, o) and getattr(o, "active", True),
     "visits.tally": lambda u, o: u.role == LIBRARIAN,
-    "visits.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
+    "visits.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id and o.point.active,
     "visits.template": lambda u, o: u.role == LIBRARIAN,
     "visits.province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "visits.set_target": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),

@@ -604,3 +604,15 @@ def test_a_grid_post_leaves_cells_it_does_not_name(app, world, as_user):
     _html, seen = grid_page(client, path)
     assert post(client, path, {"seen": seen, "reading:children": "6"}).status_code == 303
     assert counts(app, world.point_a.id, day) == {(day, "reading", "children"): 6, (day, "lending", "adults"): 5}
+
+
+def test_a_new_preview_replaces_the_users_earlier_one_and_a_closed_point_takes_none(app, world, as_user):
+    client = as_user("librarian_a")
+    upload(client, world.point_a.id, csv_file(GOOD_CSV))
+    upload(client, world.point_a.id, csv_file(GOOD_CSV))
+    with app.app_context():
+        batches = db.session.scalars(select(ImportBatch.id)).all()
+    assert len(batches) == 1
+    update(app, LibraryPoint, world.point_a.id, active=False)
+    assert post(client, f"/visits/imports/{batches[0]}").status_code == 403
+    assert counts(app, world.point_a.id) == {}

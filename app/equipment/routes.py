@@ -339,8 +339,10 @@ def import_upload(obj: LibraryPoint):
         form.file.errors.append(_("The file has no rows below the column names."))
         return render_form_errors("equipment/import.html", point=obj, form=form)
     batch = None
-    # Old previews nobody confirmed are dropped.
-    db.session.execute(delete(ImportBatch).where(ImportBatch.created_at < utcnow() - timedelta(days=1)))
+    # Old previews nobody confirmed, and this user's earlier preview for the point, are dropped.
+    db.session.execute(delete(ImportBatch).where(
+        (ImportBatch.created_at < utcnow() - timedelta(days=1))
+        | ((ImportBatch.user_id == current_user.id) & (ImportBatch.point_id == obj.id) & (ImportBatch.kind == "equipment"))))
     if not errors:
         batch = ImportBatch(kind="equipment", point=obj, user_id=current_user.id, filename=upload.filename[:200],
                             rows=json.dumps(to_json(items), ensure_ascii=False))

@@ -356,7 +356,10 @@ def import_upload(obj: LibraryPoint):
     if not counts and not errors:
         form.file.errors.append(_("The file has no rows below the column names."))
         return render_form_errors("visits/import.html", point=obj, form=form)
-    db.session.execute(delete(ImportBatch).where(ImportBatch.created_at < utcnow() - timedelta(days=1)))
+    # Old previews nobody confirmed, and this user's earlier preview for the point, are dropped.
+    db.session.execute(delete(ImportBatch).where(
+        (ImportBatch.created_at < utcnow() - timedelta(days=1))
+        | ((ImportBatch.user_id == current_user.id) & (ImportBatch.point_id == obj.id) & (ImportBatch.kind == "visits"))))
     batch = None
     if not errors:
         batch = ImportBatch(kind="visits", point=obj, user_id=current_user.id, filename=upload.filename[:200],
