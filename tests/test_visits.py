@@ -314,7 +314,8 @@ def test_commune_summary_adds_up_its_points(app, world, two_years, as_user):
     store(app, second_id, {(JUNE_25, "community", "elderly"): 14})
     client = as_user("province_staff_p")
     html = client.get(f"/communes/{world.commune_a.id}/visits?year=2026&month=6").get_data(as_text=True)
-    assert "<strong>120</strong>" in html and "+20,0 %" in html
+    # The new point has nothing to compare with: the change is A's point alone, 100 → 106.
+    assert "<strong>120</strong>" in html and "+6,0 %" in html and "1 nơi không có lượt bạn đọc năm trước" in html
     assert "Điểm thư viện thôn Đồng Tâm" in html
 
 
@@ -616,3 +617,13 @@ def test_a_new_preview_replaces_the_users_earlier_one_and_a_closed_point_takes_n
     update(app, LibraryPoint, world.point_a.id, active=False)
     assert post(client, f"/visits/imports/{batches[0]}").status_code == 403
     assert counts(app, world.point_a.id) == {}
+
+
+def test_growth_compares_like_for_like(app, world, as_user):
+    """A: 100 → 106; B opened this year: 0 → 500. The province grew 6 %, not 506 %."""
+    store(app, world.point_a.id, {(JUNE_24, "reading", "children"): 100, (JUNE_25, "reading", "children"): 106})
+    store(app, world.point_b.id, {(JUNE_25, "reading", "children"): 500})
+    html = as_user("province_staff_p").get("/visits?year=2026&month=6").get_data(as_text=True)
+    stats = html.split('<section class="stats">')[1].split("</section>")[0]
+    assert "606" in stats and "+6,0 %" in stats
+    assert "1 nơi không có lượt bạn đọc năm trước nên không tính vào mức tăng/giảm." in stats

@@ -113,6 +113,25 @@ def total(point_ids, start: date, end: date) -> int:
         VisitCount.point_id.in_(point_ids), VisitCount.day.between(start, end))))
 
 
+def totals_by_point(point_ids, start: date, end: date) -> dict[int, int]:
+    """{point id: visits between two days} — one GROUP BY."""
+    rows = db.session.execute(
+        select(VisitCount.point_id, func.sum(VisitCount.count))
+        .where(VisitCount.point_id.in_(point_ids), VisitCount.day.between(start, end))
+        .group_by(VisitCount.point_id)
+    )
+    return {point_id: int(n) for point_id, n in rows}
+
+
+def like_for_like(now: dict, before: dict) -> tuple[int, int, int]:
+    """(visits now, visits before, how many were left out) over the keys that
+    had visits before: a point or commune new this year has nothing to be
+    compared with, so it does not inflate the growth."""
+    kept = [key for key, n in before.items() if n > 0]
+    left_out = sum(1 for key, n in now.items() if n > 0 and before.get(key, 0) == 0)
+    return sum(now.get(key, 0) for key in kept), sum(before[key] for key in kept), left_out
+
+
 def monthly_totals(point_ids, start: date | None = None, end: date | None = None) -> dict[tuple[int, int], int]:
     """{(year, month): visits} for the selected points (all their history by default)."""
     year, month = extract("year", VisitCount.day), extract("month", VisitCount.day)

@@ -239,16 +239,18 @@ def _summary(point_ids, province: Unit) -> dict:
     form, period = _period()
     today = today_local()
     current, previous = period.range_until(today), period.previous_year_range(today)
-    visits = queries.total(point_ids, *current) if current[0] <= current[1] else 0
-    last_year = queries.total(point_ids, *previous)
-    growth = growth_percent(visits, last_year)
+    now = queries.totals_by_point(point_ids, *current) if current[0] <= current[1] else {}
+    before = queries.totals_by_point(point_ids, *previous)
+    visits, last_year = sum(now.values()), sum(before.values())
+    comparable_now, comparable_before, left_out = queries.like_for_like(now, before)
+    growth = growth_percent(comparable_now, comparable_before)
     breakdown = queries.breakdown(point_ids, *current)
     return {
         "services": SERVICES, "groups": GROUPS,
         "by_service": _totals(breakdown, row_of=lambda cell: cell[0], col_of=lambda cell: cell[1])["rows"],
         "by_group": _totals(breakdown, row_of=lambda cell: cell[0], col_of=lambda cell: cell[1])["cols"],
         "filters": form, "period": period, "current": current, "previous": previous,
-        "visits": visits, "last_year": last_year, "growth": growth,
+        "visits": visits, "last_year": last_year, "growth": growth, "left_out": left_out,
         "standing": target_status(growth, province.growth_target_min), "province": province,
         "breakdown": breakdown,
         "trend": charts.monthly_trend(queries.monthly_totals(point_ids), until=_last_complete_month(today)),
@@ -295,11 +297,13 @@ def province_overview():
     today = today_local()
     rows = queries.growth_by_commune(province, period.range_until(today), period.previous_year_range(today))
     visits, last_year = sum(r["visits"] for r in rows), sum(r["last_year"] for r in rows)
-    growth = growth_percent(visits, last_year)
+    comparable_now, comparable_before, left_out = queries.like_for_like(
+        {r["id"]: r["visits"] for r in rows}, {r["id"]: r["last_year"] for r in rows})
+    growth = growth_percent(comparable_now, comparable_before)
     provinces = db.session.scalars(select(Unit).where(Unit.kind == PROVINCE).order_by(Unit.name)).all() \
         if current_user.role == "admin" else []
     return render("visits/province.html", province=province, provinces=provinces, filters=form, period=period,
-                  rows=rows, visits=visits, last_year=last_year, growth=growth,
+                  rows=rows, visits=visits, last_year=last_year, growth=growth, left_out=left_out,
                   standing=target_status(growth, province.growth_target_min),
                   current=period.range_until(today), previous=period.previous_year_range(today),
                   counts={s: sum(1 for r in rows if r["status"] == s) for s in ("met", "close", "missed", None)})
