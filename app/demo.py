@@ -22,8 +22,9 @@ DEMO_PASSWORD = "thuvien2026"
 
 def extenders():
     from app.equipment.demo import demo_equipment
+    from app.training.demo import demo_training
 
-    return [demo_equipment]
+    return [demo_equipment, demo_training]
 
 MODELS = ["library_cultural_centre", "library_cultural_centre", "internet_access_point", "commune_library"]
 VILLAGES = ["thôn Đồng Tâm", "thôn Làng Mới", "xóm Bãi Bằng", "thôn Na Hoàng", "xóm Đèo Khế",
