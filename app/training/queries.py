@@ -13,6 +13,7 @@ from sqlalchemy import Integer, case, cast, exists, extract, func, select
 
 from app.access import visible_units
 from app.extensions import db
+from app.formatting import fold
 from app.training.models import FEMALE, MALE, Attendance, TrainingSession
 from app.units.models import COMMUNE, Unit
 
@@ -32,7 +33,12 @@ def filtered_sessions(user, commune_id=None, topic=None, start=None, end=None, o
     if end:
         query = query.where(TrainingSession.start_date <= end)
     if organiser:
-        query = query.where(func.lower(TrainingSession.organiser).contains(organiser.strip().lower(), autoescape=True))
+        # Case and accents do not matter ("dai hoc" finds "Đại học"): SQLite's lower() knows
+        # only ASCII, so the few distinct organisers are matched folded, in one query.
+        wanted = fold(organiser)
+        names = db.session.scalars(select(TrainingSession.organiser).distinct().where(
+            TrainingSession.commune_id.in_(visible_units(user))))
+        query = query.where(TrainingSession.organiser.in_([n for n in names if wanted in fold(n)]))
     return query
 
 
