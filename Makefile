@@ -55,6 +55,7 @@ browser-deps:
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/equipment.py
+	$(BIN)/python bench/training.py
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

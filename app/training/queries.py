@@ -10,6 +10,7 @@ often trains people of several communes in one place.
 from datetime import date
 
 from sqlalchemy import Integer, case, cast, exists, extract, func, select
+from sqlalchemy.orm import joinedload
 
 from app.access import visible_units
 from app.extensions import db
@@ -47,7 +48,8 @@ def page_of(query, page: int):
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(1, page), pages)
     sessions = db.session.scalars(
-        query.order_by(TrainingSession.start_date.desc(), TrainingSession.id.desc())
+        query.options(joinedload(TrainingSession.commune))
+        .order_by(TrainingSession.start_date.desc(), TrainingSession.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     return sessions, page, pages, total

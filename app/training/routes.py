@@ -5,11 +5,12 @@ from flask import abort, flash, request, url_for
 from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from app.access import can, login_required_for, requested_commune, requires
 from app.audit import models as audit
 from app.extensions import db
-from app.formatting import fold, today_local
+from app.formatting import today_local
 from app.forms_base import EmptyForm
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
 from app.models_base import utcnow
@@ -156,7 +157,9 @@ def _new_attendee_form(session, formdata=None):
 
 
 def _detail_context(session, form=None, **extra):
-    return {"training": session, "attendees": session.attendees, "counts": session_counts(session.id),
+    attendees = db.session.scalars(select(Attendance).where(Attendance.session_id == session.id)
+                                   .options(joinedload(Attendance.commune)).order_by(Attendance.id)).all()
+    return {"training": session, "attendees": attendees, "counts": session_counts(session.id),
             "form": form or _new_attendee_form(session), "action_form": EmptyForm(), **extra}
 
 
