@@ -237,8 +237,10 @@ def attendee_create(obj: TrainingSession):
     db.session.commit()
     if is_fragment_request():
         # The new row, and a fresh empty form (out of band) for the next person.
+        fresh = _new_attendee_form(obj)
+        fresh.full_name.render_kw = {**(fresh.full_name.render_kw or {}), "autofocus": True}
         return render("training/_partials/_attendee_created.html", training=obj, attendee=attendee,
-                      form=_new_attendee_form(obj), warning=warning, action_form=EmptyForm(), trigger=CHANGED)
+                      form=fresh, warning=warning, action_form=EmptyForm(), trigger=CHANGED)
     if warning:
         flash(warning, "warning")
     flash(_("%(name)s was added.", name=attendee.full_name), "success")
