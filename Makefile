@@ -56,6 +56,7 @@ bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/equipment.py
 	$(BIN)/python bench/visits.py
+	$(BIN)/python bench/training.py
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

@@ -56,6 +56,22 @@ def _in_own_commune(user, obj) -> bool:
     return commune is not None and user.role == LIBRARIAN and commune.id == user.unit_id
 
 
+def _runs(user, obj) -> bool:
+    """Whether `user` runs the training session `obj` belongs to (walking up
+    from an attendance row or a batch to its session)."""
+    while obj is not None and not hasattr(obj, "is_run_by"):
+        obj = getattr(obj, "access_parent", None)
+    return obj is not None and obj.is_run_by(user)
+
+
+def _may_edit_training(user, obj) -> bool:
+    """Province staff correct any session of their province; a trainer edits
+    the sessions they run, in their own province."""
+    if not _in_own_province(user, obj):
+        return False
+    return user.role == PROVINCE_STAFF or (user.role == TRAINER and _runs(user, obj))
+
+
 # action → function(user, obj) -> bool. Admins may do everything (see can()).
 # Actions without an object (obj=None) ask "may this user use this page at all".
 RULES = {
@@ -99,6 +115,16 @@ RULES = {
     "resources.manage": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # The audit trail: province staff read their province's, administrators everything.
     "audit.view": lambda u, o: u.role == PROVINCE_STAFF,
+    # Training: trainers create and run sessions in their province; province staff read
+    # and correct them; a librarian reads the sessions held in their commune.
+    "training.list": lambda u, o: u.role in (TRAINER, PROVINCE_STAFF, LIBRARIAN),
+    "training.view": lambda u, o: (u.role in (TRAINER, PROVINCE_STAFF) and _in_own_province(u, o))
+    or _in_own_commune(u, o),
+    "training.create": lambda u, o: u.role == TRAINER and (o is None or _in_own_province(u, o)),
+    "training.edit": _may_edit_training,
+    "training.import": lambda u, o: _may_edit_training(u, o) and getattr(o, "user_id", u.id) == u.id,
+    "training.template": lambda u, o: u.role in (TRAINER, PROVINCE_STAFF),
+    "training.coverage": lambda u, o: u.role in (TRAINER, PROVINCE_STAFF) and (o is None or _in_own_province(u, o)),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     "units.view": lambda u, o: False,

@@ -24,9 +24,10 @@ def extenders():
     from app.equipment.demo import demo_equipment
     from app.reports.demo import demo_reports
     from app.resources.demo import demo_resources
+    from app.training.demo import demo_training
     from app.visits.demo import demo_visits
 
-    return [demo_equipment, demo_visits, demo_reports, demo_resources]
+    return [demo_equipment, demo_visits, demo_training, demo_reports, demo_resources]
 
 MODELS = ["library_cultural_centre", "library_cultural_centre", "internet_access_point", "commune_library"]
 VILLAGES = ["thôn Đồng Tâm", "thôn Làng Mới", "xóm Bãi Bằng", "thôn Na Hoàng", "xóm Đèo Khế",

@@ -86,15 +86,65 @@ MATRIX = {
     ("audit.events", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("audit.export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.set_deadline", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    # Training: sessions in commune A run by trainer_p, in commune C (province Q) run by trainer_q.
+    ("training.session_list", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
+    ("training.session_create", "GET", None): {A: "login", L: 403, T: 200, P: 403, ADM: 200},
+    ("training.coverage", "GET", None): {A: "login", L: 403, T: 200, P: 200, ADM: 200},
+    ("training.import_template", "GET", None): {A: "login", L: 403, T: 200, P: 200, ADM: 200},
+    ("training.session_detail", "GET", ("session_a", "session_c")): {A: "login", L: (200, 403), T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.session_counts_view", "GET", ("session_a", "session_c")): {A: "login", L: (200, 403), T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.sign_in_sheet", "GET", ("session_a", "session_c")): {A: "login", L: (200, 403), T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.attendance_export", "GET", ("session_a", "session_c")): {A: "login", L: (200, 403), T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.session_edit", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.attendee_paste", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.attendee_import", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.attendee_create", "POST", ("session_a", "session_c")): {A: "login", L: 403, T: (OK, 403), P: (OK, 403), ADM: OK},
+    ("training.attendee_row", "GET", ("attendee_a", "attendee_c")): {A: "login", L: (200, 403), T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.attendee_edit", "GET", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
+    # Posted without its `present` value: a bad request, once access is granted.
+    ("training.attendee_presence", "POST", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (400, 403), P: (400, 403), ADM: 400},
+    ("training.attendee_delete", "POST", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (OK, 403), P: (OK, 403), ADM: OK},
+    # Only the uploader (here the session's trainer) confirms a batch.
+    ("training.batch_confirm", "POST", ("tbatch_a", "tbatch_c")): {A: "login", L: 403, T: (OK, 403), P: 403, ADM: OK},
 }
 
 
-def make_target(target, world):
-    """Objects the world does not hold: an item, or an equipment or visits import batch, at a world point."""
-    from app.equipment.models import EquipmentItem
-    from app.imports import ImportBatch
-    from app.extensions import db
+def make_training_target(target, world):
+    """A session in commune A (run by trainer_p) or C (run by trainer_q), an attendee of it, or a batch
+    uploaded by its trainer."""
+    from datetime import date
 
+    from app.extensions import db
+    from app.training.models import Attendance, AttendanceBatch, TrainingSession
+
+    place = target.split("_")[1]
+    trainer_id = (world.trainer_p if place == "a" else world.trainer_q).id
+    commune_id = getattr(world, f"commune_{place}").id
+    session = TrainingSession(title="Tập huấn", topic="digital_library", organiser="Thư viện tỉnh",
+                              start_date=date(2026, 5, 4), end_date=date(2026, 5, 4), commune_id=commune_id,
+                              venue="Nhà văn hóa", created_by_id=trainer_id)
+    db.session.add(session)
+    db.session.flush()
+    obj = session
+    if target.startswith("attendee_"):
+        obj = Attendance(session_id=session.id, full_name="Nguyễn Văn An", name_key="nguyen van an", gender="male",
+                         commune_id=commune_id)
+    elif target.startswith("tbatch_"):
+        obj = AttendanceBatch(session_id=session.id, user_id=trainer_id, rows="[]")
+    db.session.add(obj)
+    db.session.commit()
+    return obj.id
+
+
+def make_target(target, world):
+    """Objects the world does not hold: an item, an equipment or visits import batch,
+    a shared resource, or a training target."""
+    from app.equipment.models import EquipmentItem
+    from app.extensions import db
+    from app.imports import ImportBatch
+
+    if target.split("_")[0] in ("session", "attendee", "tbatch"):
+        return make_training_target(target, world)
     place = target.split("_")[1]
     if target.startswith("resource_"):
         from app.resources.models import Resource

@@ -1,0 +1,472 @@
+import json
+from datetime import timedelta
+
+from flask import abort, flash, request, url_for
+from flask_babel import force_locale, gettext as _
+from flask_login import current_user
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+
+from app.access import can, login_required_for, requested_commune, requires
+from app.audit import models as audit
+from app.extensions import db
+from app.formatting import today_local
+from app.forms_base import EmptyForm
+from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app.models_base import utcnow
+from app.spreadsheets import SpreadsheetError, read_table, xlsx_response
+from app.training import bp
+from app.training.forms import (
+    AttendeeForm, CoverageFilterForm, ImportForm, PasteForm, PresenceForm, SessionFilterForm, SessionForm,
+)
+from app.training.io import (
+    FIELDS, check_people, export_headers, export_rows, file_records, gender_label, pasted_records,
+    template_example_rows, template_headers,
+)
+from app.training.models import GENDERS, TOPICS, Attendance, AttendanceBatch, TrainingSession
+from app.training.queries import (
+    attendee_counts, duplicate_keys, filtered_sessions, page_of, session_counts, session_years, sessions_breakdown,
+    trained_breakdown, trainings_by_commune, untrained_communes,
+)
+from app.units.models import COMMUNE, PROVINCE, Unit
+from app.units.queries import communes_for
+from app.users.models import PROVINCE_STAFF, TRAINER, User
+
+login_required_for(bp)
+
+SESSION_FIELDS = ("title", "topic", "organiser", "start_date", "end_date", "commune_id", "venue", "trainer_names",
+                  "audience", "notes")
+ATTENDEE_FIELDS = ("session_id", "full_name", "gender", "birth_year", "position", "commune_id", "phone", "present")
+CHANGED = "attendance-changed"  # the htmx event that refreshes a session's counts
+
+
+@bp.app_template_filter("topic")
+def topic_label(key):
+    return str(TOPICS.get(key, key))
+
+
+@bp.app_template_filter("gender")
+def gender_filter(key):
+    return gender_label(key)
+
+
+# --- The list --------------------------------------------------------------------------
+
+FILTERS = ("commune_id", "topic", "start", "end", "organiser")
+
+
+@bp.get("/training")
+@requires("training.list")
+def session_list():
+    filters = SessionFilterForm(request.args)
+    communes = communes_for(current_user)
+    filters.commune_id.choices = [("", _("All communes"))] + [(c.id, c.name) for c in communes]
+    filters.validate()
+    commune = requested_commune(current_user, filters.commune_id.data)
+    values = {"commune_id": commune.id if commune else None, "topic": filters.topic.data or None,
+              "start": filters.start.data, "end": filters.end.data, "organiser": (filters.organiser.data or "").strip() or None}
+    query = filtered_sessions(current_user, **values)
+    sessions, page, pages, count = page_of(query, request.args.get("page", 1, type=int))
+    args = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items() if v}
+    return render("training/sessions.html", "training/_partials/_sessions.html",
+                  sessions=sessions, counts=attendee_counts([s.id for s in sessions]), page=page, pages=pages,
+                  count=count, filters=filters, args=args)
+
+
+# --- Sessions ----------------------------------------------------------------------------
+
+def _province_id_for_form(session=None):
+    if session is not None:
+        return session.commune.parent_id
+    return current_user.province_id
+
+
+def _session_choices(form: SessionForm, session=None):
+    province_id = _province_id_for_form(session)
+    communes = select(Unit).where(Unit.kind == COMMUNE).order_by(Unit.name)
+    people = select(User).where(User.active.is_(True), User.role.in_((TRAINER, PROVINCE_STAFF))).order_by(User.full_name)
+    if province_id is not None:
+        communes = communes.where(Unit.parent_id == province_id)
+        people = people.where(User.unit_id == province_id)
+    form.commune_id.choices = [("", _("— choose a commune —"))] + [(c.id, c.name) for c in db.session.scalars(communes)]
+    form.trainer_ids.choices = [(u.id, u.full_name) for u in db.session.scalars(people)]
+
+
+def _check_session(form: SessionForm, session=None) -> bool:
+    """Validate the form; the commune must be one of the province's (and one
+    the user may create in), the trainers users of the province."""
+    ok = form.validate_on_submit()
+    if form.commune_id.data:
+        commune = requested_commune(current_user, form.commune_id.data)
+        allowed = commune is not None and (
+            commune.parent_id == session.commune.parent_id if session is not None
+            else can(current_user, "training.create", commune))
+        if not allowed:
+            form.commune_id.errors.append(_("Choose a commune of your province."))
+            ok = False
+    valid_trainers = {value for value, _label in form.trainer_ids.choices}
+    if any(t not in valid_trainers for t in form.trainer_ids.data or []):
+        form.trainer_ids.errors.append(_("Choose trainers from the list."))
+        ok = False
+    return ok
+
+
+def _session_snapshot(session) -> dict:
+    return {**audit.snapshot(session, SESSION_FIELDS), "trainer_ids": sorted(t.id for t in session.trainers)}
+
+
+@bp.route("/training/new", methods=["GET", "POST"])
+@requires("training.create")
+def session_create():
+    form = SessionForm()
+    _session_choices(form)
+    if request.method == "GET":
+        form.trainer_ids.data = [current_user.id] if current_user.role == TRAINER else []
+        form.start_date.data = today_local()
+        return render("training/session_form.html", form=form, training=None)
+    if not _check_session(form):
+        return render_form_errors("training/session_form.html", form=form, training=None)
+    session = TrainingSession(created_by_id=current_user.id)
+    form.populate_obj(session)
+    session.trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
+    db.session.add(session)
+    audit.record("create", session, after=_session_snapshot(session), unit_id=session.commune_id)
+    db.session.commit()
+    flash(_("Training session %(title)s was added. Now add its attendees.", title=session.title), "success")
+    return redirect(url_for("training.session_detail", id=session.id))
+
+
+def _attendee_form(session, formdata=None, **data) -> AttendeeForm:
+    form = AttendeeForm(formdata=formdata, **data)
+    communes = db.session.execute(select(Unit.id, Unit.name).where(
+        Unit.parent_id == session.commune.parent_id, Unit.kind == COMMUNE).order_by(Unit.name)).all()
+    form.commune_id.choices = [(cid, name) for cid, name in communes]
+    return form
+
+
+def _own_ids(form, attendee=None):
+    """Field ids unique on the session page, where the add form and inline edit rows are open at once."""
+    for field in form:
+        field.id = f"{field.name}-{attendee.id if attendee else 'new'}"
+    return form
+
+
+def _new_attendee_form(session, formdata=None):
+    form = _attendee_form(session, formdata=formdata, commune_id=session.commune_id)
+    return _own_ids(form)
+
+
+def _detail_context(session, form=None, **extra):
+    attendees = db.session.scalars(select(Attendance).where(Attendance.session_id == session.id)
+                                   .options(joinedload(Attendance.commune)).order_by(Attendance.id)).all()
+    return {"training": session, "attendees": attendees, "counts": session_counts(session.id),
+            "form": form or _new_attendee_form(session), "action_form": EmptyForm(), **extra}
+
+
+@bp.get("/training/<int:id>")
+@requires("training.view", load=TrainingSession)
+def session_detail(obj: TrainingSession):
+    return render("training/session_detail.html", **_detail_context(obj))
+
+
+@bp.get("/training/<int:id>/counts")
+@requires("training.view", load=TrainingSession)
+def session_counts_view(obj: TrainingSession):
+    return render("training/_partials/_counts.html", training=obj, counts=session_counts(obj.id))
+
+
+@bp.route("/training/<int:id>/edit", methods=["GET", "POST"])
+@requires("training.edit", load=TrainingSession)
+def session_edit(obj: TrainingSession):
+    form = SessionForm(obj=obj)
+    _session_choices(form, obj)
+    if request.method == "GET":
+        form.version.data = str(obj.version)
+        form.trainer_ids.data = [t.id for t in obj.trainers]
+        return render("training/session_form.html", form=form, training=obj)
+    if form.is_stale(obj):
+        form = SessionForm(formdata=None, obj=obj)
+        _session_choices(form, obj)
+        form.version.data = str(obj.version)
+        form.trainer_ids.data = [t.id for t in obj.trainers]
+        form.form_errors.append(_("Someone else changed this session while you were editing. The form now shows the "
+                                  "current values; make your change again."))
+        return render("training/session_form.html", form=form, training=obj, status=409)
+    if not _check_session(form, obj):
+        return render_form_errors("training/session_form.html", form=form, training=obj)
+    before = _session_snapshot(obj)
+    form.populate_obj(obj)
+    obj.trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
+    audit.record("update", obj, before=before, after=_session_snapshot(obj), unit_id=obj.commune_id)
+    db.session.commit()
+    flash(_("Training session %(title)s was saved.", title=obj.title), "success")
+    return redirect(url_for("training.session_detail", id=obj.id))
+
+
+# --- Attendees --------------------------------------------------------------------------------
+
+def _check_attendee(form: AttendeeForm, session) -> bool:
+    ok = form.validate_on_submit()
+    if form.commune_id.data and form.commune_id.data not in {value for value, _label in form.commune_id.choices}:
+        form.commune_id.errors.append(_("Choose a commune of the session's province."))
+        ok = False
+    return ok
+
+
+def _duplicate_warning(session, attendee) -> str | None:
+    if duplicate_keys(session.id, [attendee.name_key], exclude_id=attendee.id):
+        return _("%(name)s was already on the list: check that this is not the same person entered twice.",
+                 name=attendee.full_name)
+    return None
+
+
+@bp.post("/training/<int:id>/attendees")
+@requires("training.edit", load=TrainingSession)
+def attendee_create(obj: TrainingSession):
+    form = _new_attendee_form(obj, formdata=request.form)
+    if not _check_attendee(form, obj):
+        if is_fragment_request():
+            return render_form_errors("training/_partials/_attendee_add_error.html", training=obj, form=form)
+        return render_form_errors("training/session_detail.html", **_detail_context(obj, form))
+    attendee = Attendance(session=obj, present=True)
+    form.populate_obj(attendee)
+    db.session.add(attendee)
+    db.session.flush()
+    warning = _duplicate_warning(obj, attendee)
+    audit.record("create", attendee, after=audit.snapshot(attendee, ATTENDEE_FIELDS), unit_id=obj.commune_id)
+    db.session.commit()
+    if is_fragment_request():
+        # The new row, and a fresh empty form (out of band) for the next person.
+        fresh = _new_attendee_form(obj)
+        fresh.full_name.render_kw = {**(fresh.full_name.render_kw or {}), "autofocus": True}
+        return render("training/_partials/_attendee_created.html", training=obj, attendee=attendee,
+                      form=fresh, warning=warning, action_form=EmptyForm(), trigger=CHANGED)
+    if warning:
+        flash(warning, "warning")
+    flash(_("%(name)s was added.", name=attendee.full_name), "success")
+    return redirect(url_for("training.session_detail", id=obj.id) + "#attendee-new")
+
+
+@bp.get("/attendees/<int:id>/row")
+@requires("training.view", load=Attendance)
+def attendee_row(obj: Attendance):
+    return render("training/_partials/_attendee_row.html", attendee=obj, training=obj.session, action_form=EmptyForm())
+
+
+@bp.route("/attendees/<int:id>/edit", methods=["GET", "POST"])
+@requires("training.edit", load=Attendance)
+def attendee_edit(obj: Attendance):
+    session = obj.session
+    templates = ("training/attendee_form.html", "training/_partials/_attendee_form_row.html")
+    if request.method == "GET":
+        form = _own_ids(_attendee_form(session, obj=obj), obj)
+        form.version.data = str(obj.version)
+        return render(*templates, training=session, attendee=obj, form=form)
+    form = _own_ids(_attendee_form(session, formdata=request.form, obj=obj), obj)
+    if form.is_stale(obj):
+        form = _own_ids(_attendee_form(session, obj=obj), obj)
+        form.version.data = str(obj.version)
+        form.form_errors.append(_("Someone else changed this person while you were editing. The form now shows the "
+                                  "current values; make your change again."))
+        return render(*templates, training=session, attendee=obj, form=form, status=409)
+    if not _check_attendee(form, session):
+        return render_form_errors(*templates, training=session, attendee=obj, form=form)
+    before = audit.snapshot(obj, ATTENDEE_FIELDS)
+    form.populate_obj(obj)
+    audit.record("update", obj, before=before, after=audit.snapshot(obj, ATTENDEE_FIELDS), unit_id=session.commune_id)
+    db.session.commit()
+    if is_fragment_request():
+        return render("training/_partials/_attendee_row.html", attendee=obj, training=session, action_form=EmptyForm(),
+                      trigger=CHANGED)
+    flash(_("%(name)s was saved.", name=obj.full_name), "success")
+    return redirect(url_for("training.session_detail", id=session.id) + f"#attendee-{obj.id}")
+
+
+@bp.post("/attendees/<int:id>/presence")
+@requires("training.edit", load=Attendance)
+def attendee_presence(obj: Attendance):
+    """One tap: present or absent. The form says which, so a double tap does not undo it."""
+    form = PresenceForm()
+    if not form.validate_on_submit() or form.present.data not in ("1", "0"):
+        abort(400)
+    present = form.present.data == "1"
+    if obj.present != present:
+        obj.present = present
+        audit.record("update", obj, before={"present": not present}, after={"present": present},
+                     unit_id=obj.session.commune_id)
+        db.session.commit()
+    if is_fragment_request():
+        return render("training/_partials/_attendee_row.html", attendee=obj, training=obj.session,
+                      action_form=EmptyForm(), trigger=CHANGED)
+    return redirect(url_for("training.session_detail", id=obj.session_id) + f"#attendee-{obj.id}")
+
+
+@bp.post("/attendees/<int:id>/delete")
+@requires("training.edit", load=Attendance)
+def attendee_delete(obj: Attendance):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    session_id, commune_id, name = obj.session_id, obj.session.commune_id, obj.full_name
+    audit.record("delete", obj, before=audit.snapshot(obj, ATTENDEE_FIELDS), unit_id=commune_id)
+    db.session.delete(obj)
+    db.session.commit()
+    if is_fragment_request():
+        return render("training/_partials/_nothing.html", trigger=CHANGED)
+    flash(_("%(name)s was removed from the list.", name=name), "success")
+    return redirect(url_for("training.session_detail", id=session_id) + "#attendees")
+
+
+# --- Many at once: pasted lines or a file, previewed, then confirmed -------------------------------------
+
+def _preview(session, people, errors, warnings, source, filename="", paste_form=None):
+    """Store the checked rows when there is no error; show the preview (422 with the errors)."""
+    db.session.execute(delete(AttendanceBatch).where(AttendanceBatch.created_at < utcnow() - timedelta(days=1)))
+    batch = None
+    if not errors:
+        batch = AttendanceBatch(session_id=session.id, user_id=current_user.id, source=source, filename=filename[:200],
+                                rows=json.dumps([{k: p[k] for k in FIELDS} for p in people], ensure_ascii=False))
+        db.session.add(batch)
+    db.session.commit()
+    communes = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.parent_id == session.commune.parent_id)).all())
+    errors_by_row, warnings_by_row = {}, {}
+    for row, column, message in errors:
+        errors_by_row.setdefault(row, []).append((column, message))
+    for row, message in warnings:
+        warnings_by_row.setdefault(row, []).append(message)
+    return render("training/attendee_preview.html", training=session, people=people, errors=errors, warnings=warnings,
+                  errors_by_row=errors_by_row, warnings_by_row=warnings_by_row, batch=batch, communes=communes,
+                  source=source, filename=filename, confirm_form=EmptyForm(), paste_form=paste_form,
+                  status=422 if errors else 200)
+
+
+@bp.route("/training/<int:id>/paste", methods=["GET", "POST"])
+@requires("training.edit", load=TrainingSession)
+def attendee_paste(obj: TrainingSession):
+    form = PasteForm()
+    if request.method == "GET":
+        return render("training/paste.html", training=obj, form=form)
+    if not form.validate_on_submit():
+        return render_form_errors("training/paste.html", training=obj, form=form)
+    people, errors, warnings = check_people(obj, pasted_records(form.lines.data))
+    if not people:
+        form.lines.errors.append(_("Paste at least one line."))
+        return render_form_errors("training/paste.html", training=obj, form=form)
+    return _preview(obj, people, errors, warnings, "paste", paste_form=form)
+
+
+@bp.get("/training/attendance-template.xlsx")
+@requires("training.template")
+def import_template():
+    return xlsx_response("mau-danh-sach-hoc-vien.xlsx", "Học viên", template_headers(), template_example_rows())
+
+
+@bp.route("/training/<int:id>/import", methods=["GET", "POST"])
+@requires("training.edit", load=TrainingSession)
+def attendee_import(obj: TrainingSession):
+    form = ImportForm()
+    if request.method == "GET":
+        return render("training/import.html", training=obj, form=form)
+    if not form.validate_on_submit():
+        return render_form_errors("training/import.html", training=obj, form=form)
+    upload = form.file.data
+    try:
+        headers, rows = read_table(upload.filename, upload.read())
+    except SpreadsheetError as error:
+        form.file.errors.append(str(error))
+        return render_form_errors("training/import.html", training=obj, form=form)
+    records, problem = file_records(headers, rows)
+    if problem:
+        return _preview(obj, [], [problem], [], "file", upload.filename)
+    if not records:
+        form.file.errors.append(_("The file has no rows below the column names."))
+        return render_form_errors("training/import.html", training=obj, form=form)
+    people, errors, warnings = check_people(obj, records)
+    return _preview(obj, people, errors, warnings, "file", upload.filename)
+
+
+@bp.post("/training/batches/<int:id>")
+@requires("training.import", load=AttendanceBatch)
+def batch_confirm(obj: AttendanceBatch):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    session = obj.session
+    people = json.loads(obj.rows)
+    # Taking the batch is the claim: a second, concurrent confirmation finds it gone.
+    if db.session.execute(delete(AttendanceBatch).where(AttendanceBatch.id == obj.id)).rowcount != 1:
+        abort(409)
+    rows = [{**{k: p[k] for k in FIELDS}, "session_id": session.id, "present": True, "version": 1} for p in people]
+    # All rows in one statement and one transaction: all are saved or none.
+    ids = db.session.scalars(
+        db.insert(Attendance).returning(Attendance.id, sort_by_parameter_order=True), rows
+    ).all() if rows else []
+    audit.record("import", session, after={"source": obj.source, "file": obj.filename, "attendees": len(ids),
+                                           "attendance_ids": ids}, unit_id=session.commune_id)
+    db.session.commit()
+    flash(_("%(num)d people were added to the list.", num=len(ids)), "success")
+    return redirect(url_for("training.session_detail", id=session.id) + "#attendees")
+
+
+# --- Sign-in sheet and export --------------------------------------------------------------
+
+@bp.get("/training/<int:id>/sign-in-sheet")
+@requires("training.view", load=TrainingSession)
+def sign_in_sheet(obj: TrainingSession):
+    """The printed sheet people sign at the session: always in Vietnamese."""
+    with force_locale("vi"):
+        return render("training/sign_in_sheet.html", training=obj, attendees=obj.attendees,
+                      blank_rows=max(5, 15 - len(obj.attendees)))
+
+
+@bp.get("/training/<int:id>/attendance.xlsx")
+@requires("training.view", load=TrainingSession)
+def attendance_export(obj: TrainingSession):
+    return xlsx_response(f"diem-danh-{obj.id}-{obj.start_date:%Y%m%d}.xlsx", _("Attendance"), export_headers(),
+                         export_rows(obj), widths={2: 28, 5: 24, 6: 22})
+
+
+# --- Coverage -----------------------------------------------------------------------------
+
+@bp.get("/training/coverage")
+@requires("training.coverage")
+def coverage():
+    filters = CoverageFilterForm(request.args)
+    provinces = []
+    if current_user.province_id is None:  # an administrator chooses the province
+        provinces = db.session.scalars(select(Unit).where(Unit.kind == PROVINCE).order_by(Unit.name)).all()
+        filters.province_id.choices = [(p.id, p.name) for p in provinces]
+    filters.validate()
+    if current_user.province_id is not None:
+        province = db.session.get(Unit, current_user.province_id)
+    else:
+        province = next((p for p in provinces if p.id == filters.province_id.data), provinces[0] if provinces else None)
+    if province is None:
+        abort(404)
+    if not can(current_user, "training.coverage", province):
+        abort(403)
+    topic = filters.topic.data or None
+    year = filters.year.data if filters.year.data and 1900 <= filters.year.data <= 2100 else None
+    start = end = None
+    if year:
+        from datetime import date
+
+        start, end = date(year, 1, 1), date(year, 12, 31)
+    by_commune = trainings_by_commune(province.id, start, end, topic)
+    people = trained_breakdown(province.id, topic, year)
+    sessions = sessions_breakdown(province.id, topic, year)
+    totals = {"sessions": sum(r[2] for r in sessions), "trained": sum(r[3] for r in people),
+              "male": sum(r[3] for r in people if r[2] == "male"), "female": sum(r[3] for r in people if r[2] == "female")}
+    by_topic = {key: {"sessions": 0, "trained": 0, "male": 0, "female": 0} for key in TOPICS}
+    by_year = {}
+    for t, y, n in sessions:
+        by_topic[t]["sessions"] += n
+        by_year.setdefault(y, {"sessions": 0, "trained": 0, "male": 0, "female": 0})["sessions"] += n
+    for t, y, g, n in people:
+        for bucket in (by_topic[t], by_year.setdefault(y, {"sessions": 0, "trained": 0, "male": 0, "female": 0})):
+            bucket["trained"] += n
+            bucket[g] += n
+    args = {k: v for k, v in {"topic": topic, "year": year,
+                              "province_id": province.id if provinces else None}.items() if v}
+    return render("training/coverage.html", province=province, filters=filters, by_commune=by_commune,
+                  by_topic=by_topic, by_year=dict(sorted(by_year.items())), totals=totals, topic=topic, year=year,
+                  untrained=untrained_communes(province.id, topic, year), years=session_years(province.id),
+                  args=args, genders=GENDERS)
