@@ -388,3 +388,58 @@ def test_completeness_of_a_quarter_against_hand_counts(app, world, as_user):
     missing = html.split("<tbody>")[1].split("</tbody>")[0]
     assert missing.count("<tr>") == 3 and "06/2025" in missing and "05/2025" in missing and "Xã C" not in missing
     assert "05/07/2025" in missing  # June's due date
+
+
+@pytest.fixture
+def training_in_june(app, world, locked):
+    """A session of commune A on 12/06/2025 (a locked month) run by trainer_p, with one attendee and a batch."""
+    from app.training.models import AttendanceBatch
+    from tests.test_training import make_attendee, make_session
+
+    session_id = make_session(app, world, start_date=date(2025, 6, 12), end_date=date(2025, 6, 12))
+    attendee_id = make_attendee(app, session_id)
+    with app.app_context():
+        batch = AttendanceBatch(session_id=session_id, user_id=world.trainer_p.id, rows="[]")
+        db.session.add(batch)
+        db.session.commit()
+        return {"session": session_id, "attendee": attendee_id, "batch": batch.id}
+
+
+def training_snapshot(app):
+    from app.training.models import Attendance, TrainingSession
+
+    with app.app_context():
+        return [db.session.scalar(select(func.count()).select_from(m)) for m in (TrainingSession, Attendance)] + [
+            db.session.scalar(select(func.max(TrainingSession.version))),
+            db.session.scalar(select(func.max(Attendance.version)))]
+
+
+def session_form(world, **overrides):
+    from tests.test_training import session_data
+
+    return session_data(world, **{"start_date": "12/06/2025", "end_date": "12/06/2025", **overrides})
+
+
+LOCKED_TRAINING_ROUTES = {
+    "session_create": lambda w, o: ("/training/new", session_form(w)),
+    "session_edit": lambda w, o: (f"/training/{o['session']}/edit", session_form(w, version="1", start_date="12/08/2025",
+                                                                                   end_date="12/08/2025")),
+    "attendee_create": lambda w, o: (f"/training/{o['session']}/attendees", {
+        "full_name": "Trần Thị Bình", "gender": "female", "commune_id": str(w.commune_a.id)}),
+    "attendee_edit": lambda w, o: (f"/attendees/{o['attendee']}/edit", {
+        "version": "1", "full_name": "Nguyễn Văn Ân", "gender": "male", "commune_id": str(w.commune_a.id)}),
+    "attendee_presence": lambda w, o: (f"/attendees/{o['attendee']}/presence", {"present": "0"}),
+    "attendee_delete": lambda w, o: (f"/attendees/{o['attendee']}/delete", {}),
+    "batch_confirm": lambda w, o: (f"/training/batches/{o['batch']}", {}),
+}
+
+
+@pytest.mark.parametrize("route", list(LOCKED_TRAINING_ROUTES))
+def test_every_training_route_refuses_a_locked_month(app, world, as_user, training_in_june, route):
+    client = as_user("trainer_p")
+    url, data = LOCKED_TRAINING_ROUTES[route](world, training_in_june)
+    before = training_snapshot(app)
+    response = post(client, url, data)
+    assert response.status_code == 423, (route, response.status_code, response.get_data(as_text=True)[-600:])
+    assert "06/2025" in response.get_data(as_text=True)
+    assert training_snapshot(app) == before

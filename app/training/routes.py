@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
-from app.access import can, login_required_for, requested_commune, requires
+from app.access import can, login_required_for, refuse_if_locked, requested_commune, requires
 from app.audit import models as audit
 from app.extensions import db
 from app.formatting import today_local
@@ -126,6 +126,7 @@ def session_create():
         return render("training/session_form.html", form=form, training=None)
     if not _check_session(form):
         return render_form_errors("training/session_form.html", form=form, training=None)
+    refuse_if_locked(db.session.get(Unit, form.commune_id.data), form.start_date.data)
     session = TrainingSession(created_by_id=current_user.id)
     form.populate_obj(session)
     session.trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
@@ -194,6 +195,9 @@ def session_edit(obj: TrainingSession):
         return render("training/session_form.html", form=form, training=obj, status=409)
     if not _check_session(form, obj):
         return render_form_errors("training/session_form.html", form=form, training=obj)
+    # Neither the month it was in nor the month it moves to may be locked.
+    refuse_if_locked(obj, obj.start_date)
+    refuse_if_locked(db.session.get(Unit, form.commune_id.data), form.start_date.data)
     before = _session_snapshot(obj)
     form.populate_obj(obj)
     obj.trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
@@ -228,6 +232,7 @@ def attendee_create(obj: TrainingSession):
         if is_fragment_request():
             return render_form_errors("training/_partials/_attendee_add_error.html", training=obj, form=form)
         return render_form_errors("training/session_detail.html", **_detail_context(obj, form))
+    refuse_if_locked(obj, obj.start_date)
     attendee = Attendance(session=obj, present=True)
     form.populate_obj(attendee)
     db.session.add(attendee)
@@ -271,6 +276,7 @@ def attendee_edit(obj: Attendance):
         return render(*templates, training=session, attendee=obj, form=form, status=409)
     if not _check_attendee(form, session):
         return render_form_errors(*templates, training=session, attendee=obj, form=form)
+    refuse_if_locked(session, session.start_date)
     before = audit.snapshot(obj, ATTENDEE_FIELDS)
     form.populate_obj(obj)
     audit.record("update", obj, before=before, after=audit.snapshot(obj, ATTENDEE_FIELDS), unit_id=session.commune_id)
@@ -290,6 +296,7 @@ def attendee_presence(obj: Attendance):
     if not form.validate_on_submit() or form.present.data not in ("1", "0"):
         abort(400)
     present = form.present.data == "1"
+    refuse_if_locked(obj.session, obj.session.start_date)
     if obj.present != present:
         obj.present = present
         audit.record("update", obj, before={"present": not present}, after={"present": present},
@@ -306,6 +313,7 @@ def attendee_presence(obj: Attendance):
 def attendee_delete(obj: Attendance):
     if not EmptyForm().validate_on_submit():
         abort(400)
+    refuse_if_locked(obj.session, obj.session.start_date)
     session_id, commune_id, name = obj.session_id, obj.session.commune_id, obj.full_name
     audit.record("delete", obj, before=audit.snapshot(obj, ATTENDEE_FIELDS), unit_id=commune_id)
     db.session.delete(obj)
@@ -390,6 +398,7 @@ def batch_confirm(obj: AttendanceBatch):
     if not EmptyForm().validate_on_submit():
         abort(400)
     session = obj.session
+    refuse_if_locked(session, session.start_date)
     people = json.loads(obj.rows)
     # Taking the batch is the claim: a second, concurrent confirmation finds it gone.
     if db.session.execute(delete(AttendanceBatch).where(AttendanceBatch.id == obj.id)).rowcount != 1:
