@@ -443,3 +443,14 @@ def test_every_training_route_refuses_a_locked_month(app, world, as_user, traini
     assert response.status_code == 423, (route, response.status_code, response.get_data(as_text=True)[-600:])
     assert "06/2025" in response.get_data(as_text=True)
     assert training_snapshot(app) == before
+
+
+def test_the_report_shows_the_months_trainings(app, world, as_user):
+    from tests.test_training import make_attendee, make_session
+
+    session_id = make_session(app, world, start_date=date(2025, 6, 12), end_date=date(2025, 6, 12))
+    make_attendee(app, session_id, "Lò Văn Páo")
+    make_attendee(app, session_id, "Hà Thị Mai", gender="female")
+    make_attendee(app, session_id, "Vắng Mặt", present=False)
+    html = as_user("librarian_a").get(report_url(world)).get_data(as_text=True)
+    assert "Buổi tập huấn tổ chức tại xã: 1 · người của xã được tập huấn: 2" in html

@@ -10,6 +10,7 @@ from app.formatting import fold
 from app.periods import Period
 from app.reports.models import DRAFT, PeriodDeadline, PeriodReport, default_due_on, submitted_on_time
 from app.units.models import COMMUNE, LibraryPoint, Unit
+from app.training import queries as training
 from app.visits import queries as visits
 
 
@@ -21,7 +22,8 @@ def due_on(province_id: int, year: int, month: int) -> date:
 
 def commune_summary(commune: Unit, period: Period) -> dict:
     """The figures a commune reports for a month: visits by service and group
-    (and the same month last year), equipment added and its history events."""
+    (and the same month last year), equipment added and its history events,
+    training sessions held in the commune and its people trained."""
     points = visits.commune_point_ids(commune)
     start, end = period.start, period.end
     breakdown = visits.breakdown(points, start, end)
@@ -37,10 +39,13 @@ def commune_summary(commune: Unit, period: Period) -> dict:
         .where(EquipmentItem.point_id.in_(points), EquipmentEvent.occurred_on.between(start, end))
         .group_by(EquipmentEvent.kind)
     ).all()
+    held = training.sessions_by_commune(commune.parent_id, start, end).get(commune.id, 0)
+    trained = training.trained_by_commune(commune.parent_id, start, end).get(commune.id, {})
     return {
         "breakdown": breakdown, "visits": sum(breakdown.values()),
         "last_year": visits.total(points, last_start, last_end),
         "items_added": dict(items_added), "events": dict(events),
+        "sessions": held, "trained": trained.get("trained", 0),
     }
 
 
