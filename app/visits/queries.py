@@ -65,7 +65,8 @@ def set_counts_if_unchanged(point_id: int, changes: dict[tuple[date, str, str], 
                                                           reader_group=group, count=new).on_conflict_do_nothing()
         else:
             statement = update(table).where(*keys, table.c.count == shown).values(count=new)
-        if db.session.execute(statement).rowcount != 1:
+        # RETURNING tells whether the row was written (rowcount is -1 for an insert on psycopg).
+        if db.session.execute(statement.returning(table.c.id)).first() is None:
             return False
     return True
 
