@@ -75,3 +75,16 @@ def test_a_record_shows_its_change_history(app, world, as_user):
     assert response.status_code == 303
     html = client.get(f"/points/{world.point_a.id}").get_data(as_text=True)
     assert 'class="history"' in html and "update" in html and "Điểm thư viện thôn Mới" in html
+
+
+def test_a_training_session_shows_its_change_history(app, world, as_user):
+    from tests.conftest import post
+    from tests.test_training import make_session, session_data
+
+    session_id = make_session(app, world)
+    client = as_user("trainer_p")
+    response = post(client, f"/training/{session_id}/edit", session_data(world, version="1", venue="Hội trường UBND xã"))
+    assert response.status_code == 303
+    html = client.get(f"/training/{session_id}").get_data(as_text=True)
+    history = html.split('class="history"')[1]
+    assert "update" in history and "Hội trường UBND xã" in history

@@ -76,3 +76,16 @@ def history_of(obj, limit: int = 20) -> list[AuditEvent]:
                                  AuditEvent.action.not_in(NOT_IN_HISTORY))
         .order_by(AuditEvent.id.desc()).limit(limit)
     ).all()
+
+
+def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """(field, before, after) for the fields an event changed; every field when
+    there is no "before" (a creation or a step)."""
+    try:
+        before = json.loads(event.before) if event.before else {}
+        after = json.loads(event.after) if event.after else {}
+    except ValueError:
+        return []
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return [(key, before.get(key), value) for key, value in after.items() if before.get(key) != value]

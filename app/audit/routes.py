@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional
 
 from app.access import login_required_for, requires, visible_units
 from app.audit import bp
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, changes
 from app.extensions import db
 from app.formatting import fmt_datetime
 from app.forms_base import Form, LocalDateField
@@ -70,6 +70,11 @@ def _query(form):
     if form.end.data:
         query = query.where(AuditEvent.created_at < datetime.combine(form.end.data + timedelta(days=1), time(), HCM))
     return query.order_by(AuditEvent.id.desc())
+
+
+@bp.app_template_filter("audit_changes")
+def audit_changes(event):
+    return changes(event)
 
 
 @bp.get("/audit")

@@ -161,7 +161,8 @@ def _detail_context(session, form=None, **extra):
     attendees = db.session.scalars(select(Attendance).where(Attendance.session_id == session.id)
                                    .options(joinedload(Attendance.commune)).order_by(Attendance.id)).all()
     return {"training": session, "attendees": attendees, "counts": session_counts(session.id),
-            "form": form or _new_attendee_form(session), "action_form": EmptyForm(), **extra}
+            "form": form or _new_attendee_form(session), "action_form": EmptyForm(),
+            "history": audit.history_of(session), **extra}
 
 
 @bp.get("/training/<int:id>")
