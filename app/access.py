@@ -18,7 +18,7 @@ from sqlalchemy import false, select
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.units.models import COMMUNE, LibraryPoint, Unit
+from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, TRAINER, User
 
 
@@ -191,6 +191,18 @@ def visible_units(user):
 def scope_points(query, user):
     """Restrict a select over LibraryPoint to the points `user` may see."""
     return query.where(LibraryPoint.commune_id.in_(visible_units(user)))
+
+
+def province_in_scope(user, chosen_id=None) -> Unit | None:
+    """The province a province-wide page shows: the user's own; an
+    administrator's choice (`chosen_id`), or else the first province with communes."""
+    if user.role != ADMIN:
+        return db.session.get(Unit, user.province_id) if user.province_id else None
+    chosen = db.session.get(Unit, chosen_id) if chosen_id else None
+    if chosen is not None and chosen.kind == PROVINCE:
+        return chosen
+    return db.session.scalar(select(Unit).where(Unit.kind == PROVINCE, Unit.id.in_(
+        select(Unit.parent_id).where(Unit.kind == COMMUNE))).order_by(Unit.name).limit(1))
 
 
 def requested_commune(user, commune_id):

@@ -3,7 +3,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import can, login_required_for, requires
+from app.access import can, login_required_for, province_in_scope, requires
 from app.audit import models as audit
 from app.audit.models import AuditEvent
 from app.extensions import db
@@ -184,20 +184,10 @@ def reopen(obj: Unit, year: int, month: int):
 
 # --- The province's queue -------------------------------------------------------------
 
-def _province() -> Unit | None:
-    if current_user.role != "admin":
-        return db.session.get(Unit, current_user.province_id)
-    chosen = db.session.get(Unit, request.values.get("province", type=int) or 0)
-    if chosen is not None and chosen.kind == PROVINCE:
-        return chosen
-    return db.session.scalar(select(Unit).where(Unit.kind == PROVINCE, Unit.id.in_(
-        select(Unit.parent_id).where(Unit.kind == COMMUNE))).order_by(Unit.name).limit(1))
-
-
 @bp.get("/reports")
 @requires("reports.queue")
 def queue():
-    province = _province()
+    province = province_in_scope(current_user, request.values.get("province", type=int))
     if province is None:
         abort(404)
     filters = QueueFilterForm(request.args)
@@ -221,7 +211,7 @@ def queue():
 @requires("reports.queue")
 def completeness():
     """Completeness and timeliness of a month, a quarter or a year."""
-    province = _province()
+    province = province_in_scope(current_user, request.values.get("province", type=int))
     if province is None:
         abort(404)
     today = today_local()

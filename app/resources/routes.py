@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import login_required_for, requires
+from app.access import login_required_for, province_in_scope, requires
 from app.audit import models as audit
 from app.extensions import db
 from app.forms_base import EmptyForm
@@ -18,21 +18,10 @@ login_required_for(bp)
 FIELDS = ("title", "kind", "link", "description", "active")
 
 
-def _province() -> Unit | None:
-    """The province whose resources the user reads: their own; an admin picks one."""
-    if current_user.role != "admin":
-        return db.session.get(Unit, current_user.province_id) if current_user.province_id else None
-    chosen = db.session.get(Unit, request.args.get("province", type=int) or 0)
-    if chosen is not None and chosen.kind == PROVINCE:
-        return chosen
-    return db.session.scalar(select(Unit).where(Unit.kind == PROVINCE, Unit.id.in_(
-        select(Resource.province_id))).order_by(Unit.name).limit(1))
-
-
 @bp.get("/resources")
 @requires("resources.list")
 def resource_list():
-    province = _province()
+    province = province_in_scope(current_user, request.values.get("province", type=int))
     resources = db.session.scalars(select(Resource).where(
         Resource.province_id == (province.id if province else None), Resource.active.is_(True))
         .order_by(Resource.kind, Resource.title)).all()

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 
 from app import access, charts
-from app.access import login_required_for, refuse_if_locked, requires, scope_points
+from app.access import login_required_for, province_in_scope, refuse_if_locked, requires, scope_points
 from app.audit import models as audit
 from app.extensions import db
 from app.formatting import today_local
@@ -275,22 +275,11 @@ def commune_summary(obj: Unit):
     return render("visits/summary.html", point=None, commune=obj, points=points, **context)
 
 
-def _province_for(user) -> Unit:
-    if user.role != "admin":
-        return db.session.get(Unit, user.province_id)
-    chosen = request.args.get("province", type=int)
-    province = db.session.get(Unit, chosen) if chosen else None
-    if province is None or province.kind != PROVINCE:
-        province = db.session.scalar(select(Unit).where(Unit.kind == PROVINCE, Unit.id.in_(
-            select(Unit.parent_id).where(Unit.kind == COMMUNE))).order_by(Unit.name).limit(1))
-    return province
-
-
 @bp.get("/visits")
 @requires("visits.province")
 def province_overview():
     """Visits per commune of the province for a period, against last year and the target."""
-    province = _province_for(current_user)
+    province = province_in_scope(current_user, request.args.get("province", type=int))
     if province is None:
         abort(404)
     form, period = _period()
