@@ -125,6 +125,10 @@ RULES = {
     "training.import": lambda u, o: _may_edit_training(u, o) and getattr(o, "user_id", u.id) == u.id,
     "training.template": lambda u, o: u.role in (TRAINER, PROVINCE_STAFF),
     "training.coverage": lambda u, o: u.role in (TRAINER, PROVINCE_STAFF) and (o is None or _in_own_province(u, o)),
+    # The province roll-up (dashboard, trends, exports, printable report): province
+    # staff of the province; a commune's page also for that commune's librarian.
+    "dashboard.province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    "dashboard.commune": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     "units.view": lambda u, o: False,

@@ -6,6 +6,7 @@ import math
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 30
 MAX_SERIES = 6
+TREND_YEARS = 4
 
 
 def nice_ticks(maximum: float, count: int = 4) -> list[float]:
@@ -49,7 +50,7 @@ def line_chart(x_labels: list[str], series: list[tuple[str, list[float | None]]]
     }
 
 
-def monthly_trend(totals: dict[tuple[int, int], int], until: tuple[int, int], years: int = 4) -> dict | None:
+def monthly_trend(totals: dict[tuple[int, int], int], until: tuple[int, int], years: int = TREND_YEARS) -> dict | None:
     """Monthly visits over the years: one line per year, January to December,
     the most recent `years` years, up to the month `until` (year, month), the
     last complete one: a running month would look like a fall. None when
@@ -65,3 +66,41 @@ def monthly_trend(totals: dict[tuple[int, int], int], until: tuple[int, int], ye
         points = [totals.get((year, m), 0) if first <= (year, m) <= until else None for m in range(1, 13)]
         series.append((str(year), points))
     return line_chart([f"{m:02d}" for m in range(1, 13)], series)
+
+
+BAR_WIDTH, BAR_ROW, BAR_LABEL, BAR_VALUE, BAR_TOP = 600, 22, 190, 64, 24
+GROWTH_LIMIT = 50.0  # growth beyond ±50 % is drawn to the edge and marked
+
+
+def growth_bars(rows: list[tuple[str, float | None, str | None]], band: tuple[float, float]) -> dict | None:
+    """Geometry of a horizontal bar chart of growth in % against last year:
+    one bar per (name, growth, target status), from the highest growth down,
+    with the target band shaded. Rows without a comparison are left out (the
+    caller says how many). None when there is nothing to draw."""
+    drawn = sorted((r for r in rows if r[1] is not None), key=lambda r: -r[1])
+    if not drawn:
+        return None
+    low = max(-GROWTH_LIMIT, min(min(r[1] for r in drawn), band[0], 0) - 5)
+    high = min(GROWTH_LIMIT, max(max(r[1] for r in drawn), band[1], 0) + 5)
+    left, right = BAR_LABEL, BAR_WIDTH - BAR_VALUE
+
+    def x(value):
+        value = min(max(value, low), high)
+        return round(left + (value - low) * (right - left) / (high - low), 1)
+
+    step = next(s for s in (5, 10, 20, 25) if (high - low) / s <= 8)
+    ticks = [t for t in range(int(math.ceil(low / step) * step), int(high) + 1, step)]
+    zero = x(0)
+    bars = []
+    for index, (name, growth, status) in enumerate(drawn):
+        end = x(growth)
+        bars.append({
+            "name": name, "growth": growth, "status": status or "none", "y": BAR_TOP + index * BAR_ROW,
+            "x": min(zero, end), "width": max(1.0, round(abs(end - zero), 1)),
+            "clipped": not low <= growth <= high,
+        })
+    return {
+        "width": BAR_WIDTH, "height": BAR_TOP + len(bars) * BAR_ROW + 8, "row": BAR_ROW, "left": left, "right": right,
+        "zero": zero, "band": (x(band[0]), round(x(band[1]) - x(band[0]), 1)), "band_values": band,
+        "ticks": [(x(t), t) for t in ticks], "bars": bars,
+    }

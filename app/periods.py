@@ -1,7 +1,7 @@
 """Reporting periods: a month, a quarter or a year, and the same period a year earlier."""
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
 
@@ -64,6 +64,12 @@ class Period:
             return f"Q{self.number}/{self.year}"
         return str(self.year)
 
+    def months(self) -> list["Period"]:
+        """The months the period is made of."""
+        first = {MONTH: self.number, QUARTER: 3 * self.number - 2, YEAR: 1}[self.kind]
+        last = {MONTH: self.number, QUARTER: 3 * self.number, YEAR: 12}[self.kind]
+        return [Period.month(self.year, m) for m in range(first, last + 1)]
+
     def range_until(self, today: date) -> tuple[date, date]:
         """(start, end) of the period, cut at `today` while it is still running."""
         return self.start, min(self.end, today)
@@ -97,3 +103,29 @@ def target_status(growth: float | None, target_min: float) -> str | None:
     if growth >= 0:
         return CLOSE
     return MISSED
+
+
+def _whole(value, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def from_args(args, today: date) -> Period:
+    """The period a page is asked for: ?kind=month|quarter|year&year=…&number=…
+    (the month or the quarter). By default the last month (quarter, year) that
+    has ended; out-of-range values fall back to the nearest sensible one."""
+    kind = args.get("kind") if args.get("kind") in (MONTH, QUARTER, YEAR) else MONTH
+    last_ended = {
+        MONTH: Period.containing(today.replace(day=1) - timedelta(days=1), MONTH),
+        QUARTER: Period.containing(Period.containing(today, QUARTER).start - timedelta(days=1), QUARTER),
+        YEAR: Period.whole_year(today.year - 1),
+    }[kind]
+    year = _whole(args.get("year"), last_ended.year)
+    if not 2000 <= year <= today.year:
+        year = last_ended.year
+    limit = {MONTH: 12, QUARTER: 4, YEAR: 1}[kind]
+    default = last_ended.number if year == last_ended.year else (limit if year < today.year else 1)
+    number = min(max(1, _whole(args.get("number"), default)), limit)
+    return Period(kind, year, number)

@@ -113,25 +113,36 @@ def neutralise(value):
 
 
 def xlsx_response(filename: str, sheet_title: str, headers: list[str], rows, widths=None) -> Response:
-    """A workbook with a bold, frozen header row; dates as dd/mm/yyyy, whole
-    numbers with thousands separators; text neutralised against formulas."""
+    """A workbook of one sheet (see workbook_response)."""
+    return workbook_response(filename, [(sheet_title, headers, rows, widths)])
+
+
+def workbook_response(filename: str, sheets) -> Response:
+    """A workbook with one sheet per (title, headers, rows, widths or None): a
+    bold, frozen header row; dates as dd/mm/yyyy, whole numbers with thousands
+    separators, other numbers with one decimal; text neutralised against formulas."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title[:31]
-    sheet.append([str(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, (date, datetime)):
-                cell.number_format = "DD/MM/YYYY"
-            elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
-                cell.number_format = "#,##0"
-    for i, header in enumerate(headers, start=1):
-        width = (widths or {}).get(i, max(12, min(40, len(str(header)) + 4)))
-        sheet.column_dimensions[get_column_letter(i)].width = width
+    workbook.remove(workbook.active)
+    for sheet_title, headers, rows, widths in sheets:
+        sheet = workbook.create_sheet(sheet_title[:31])
+        sheet.append([str(h) for h in headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for row in rows:
+            sheet.append([neutralise(v) for v in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, (date, datetime)):
+                    cell.number_format = "DD/MM/YYYY"
+                elif isinstance(cell.value, bool):
+                    continue
+                elif isinstance(cell.value, int):
+                    cell.number_format = "#,##0"
+                elif isinstance(cell.value, float):
+                    cell.number_format = "#,##0.0"
+        for i, header in enumerate(headers, start=1):
+            width = (widths or {}).get(i, max(12, min(40, len(str(header)) + 4)))
+            sheet.column_dimensions[get_column_letter(i)].width = width
     out = io.BytesIO()
     workbook.save(out)
     return Response(out.getvalue(), mimetype=XLSX_TYPE,

@@ -22,6 +22,12 @@ MATRIX = {
     ("users.account", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
     ("users.change_password", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
     ("dashboard.home", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
+    # The province roll-up: province staff (and admins); a commune's page also for its librarian.
+    ("dashboard.province_dashboard", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("dashboard.commune_page", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("dashboard.trends", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("dashboard.export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("dashboard.printable", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("users.user_list", "GET", None): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
     ("users.user_create", "GET", None): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
     ("users.user_edit", "GET", ("librarian_b", "librarian_c")): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
@@ -168,7 +174,7 @@ def url_for_case(app, endpoint, target, world):
     from flask import url_for
 
     with app.test_request_context():
-        extra = {"fmt": "csv"} if ".export_" in endpoint else {}
+        extra = {"fmt": "csv"} if ".export_" in endpoint or endpoint == "dashboard.export" else {}
         if endpoint.startswith("reports.") and endpoint not in ("reports.commune_reports", "reports.queue",
                                                                                "reports.completeness"):
             extra = {"year": 2025, "month": 6}

@@ -1,10 +1,20 @@
 """Counts for the home pages, one aggregate query each, scoped by app.access."""
+from datetime import date
+
 from sqlalchemy import func, select
 
 from app.access import visible_units
+from app.equipment import queries as equipment
+from app.equipment.models import CONDITIONS
 from app.extensions import db
+from app.formatting import fold
+from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_status
+from app.reports import queries as reports
+from app.reports.models import DRAFT, submitted_on_time
+from app.training import queries as training
 from app.units.models import CHECKLIST, LibraryPoint, Unit
 from app.users.models import User
+from app.visits import queries as visits
 
 
 def unit_counts(user) -> dict:
@@ -32,3 +42,144 @@ def users_by_role(user) -> dict[str, int]:
         in_province = select(Unit.id).where((Unit.id == user.province_id) | (Unit.parent_id == user.province_id))
         query = query.where(User.unit_id.in_(in_province))
     return dict(db.session.execute(query).all())
+
+
+# --- The province roll-up ------------------------------------------------------------
+#
+# Every figure comes from one aggregate query per table (visits now, visits a
+# year earlier, the register, sessions, people trained, reports), each reading
+# only the period's rows; the rows are then put together per commune in Python.
+
+SORTS = ("name", "visits", "growth", "in_use", "broken", "liquidated", "online", "sessions", "trained", "report")
+SHOWS = ("all", "late", "missing", "returned", "below_target", "declining", "offline")
+
+
+def _visit_ranges(period: Period, today: date):
+    current = period.range_until(today)
+    return current, period.previous_year_range(today), current[0] <= current[1]
+
+
+def province_rollup(province: Unit, period: Period, today: date) -> dict:
+    """The province dashboard for a period: one row per commune (visits, the
+    same dates last year, growth and target status, the register, computers
+    online, sessions held and people trained in the period, the period's
+    reports), the totals for the tiles, and the month's due dates."""
+    current, previous, started = _visit_ranges(period, today)
+    now = visits.visits_by_commune(province.id, *current) if started else {}
+    before = visits.visits_by_commune(province.id, *previous)
+    register = equipment.register_by_commune(province.id)
+    held = training.sessions_by_commune(province.id, period.start, period.end)
+    trained = training.trained_by_commune(province.id, period.start, period.end)
+    trained_year = training.trained_by_commune(province.id, date(period.year, 1, 1), period.end)
+    states, deadlines = reports.report_states(province, period, today)
+    active_points = db.session.scalar(
+        select(func.count(LibraryPoint.id)).join(Unit, Unit.id == LibraryPoint.commune_id)
+        .where(Unit.parent_id == province.id, LibraryPoint.active.is_(True)))
+    empty_register = {**{c: 0 for c in CONDITIONS}, "online": 0, "points_online": 0}
+    rows = []
+    for commune_id, state in states.items():
+        n, last = now.get(commune_id, 0), before.get(commune_id, 0)
+        growth = growth_percent(n, last)
+        rows.append({
+            "id": commune_id, "code": state["code"], "name": state["name"], "visits": n, "last_year": last, "growth": growth,
+            "status": target_status(growth, province.growth_target_min),
+            **register.get(commune_id, empty_register),
+            "sessions": held.get(commune_id, 0), "trained": trained.get(commune_id, {}).get("trained", 0),
+            "report": {k: state[k] for k in ("status", "expected", "submitted", "on_time", "late", "approved",
+                                             "returned")},
+        })
+    rows.sort(key=lambda r: fold(r["name"]))
+    comparable_now, comparable_before, left_out = visits.like_for_like(now, before)
+    growth = growth_percent(comparable_now, comparable_before)
+    totals = {
+        "visits": sum(now.values()), "last_year": sum(before.values()), "growth": growth, "left_out": left_out,
+        "standing": target_status(growth, province.growth_target_min),
+        "expected": sum(r["report"]["expected"] for r in rows), "submitted": sum(r["report"]["submitted"] for r in rows),
+        "on_time": sum(r["report"]["on_time"] for r in rows), "approved": sum(r["report"]["approved"] for r in rows),
+        "late": sum(r["report"]["late"] for r in rows),
+        "points": active_points, "points_online": sum(r["points_online"] for r in rows),
+        "sessions": sum(held.values()), "trained": sum(r["trained"] for r in rows),
+        "trained_year": sum(t["trained"] for t in trained_year.values()),
+        "target": {s: sum(1 for r in rows if r["status"] == s) for s in (MET, CLOSE, MISSED)},
+        **{c: sum(r[c] for r in rows) for c in CONDITIONS}, "online": sum(r["online"] for r in rows),
+    }
+    return {"rows": rows, "totals": totals, "deadlines": deadlines, "current": current, "previous": previous}
+
+
+def select_rows(rows: list[dict], show: str = "all", q: str = "", sort: str = "name", descending: bool = False):
+    """The dashboard table's filter (`show`, a name search) and order. A growth
+    of None (no visits last year) sorts last both ways."""
+    keep = {
+        "all": lambda r: True,
+        "late": lambda r: r["report"]["late"] > 0,
+        "missing": lambda r: r["report"]["submitted"] < r["report"]["expected"],
+        "returned": lambda r: r["report"]["returned"] > 0,
+        "below_target": lambda r: r["status"] in (CLOSE, MISSED),
+        "declining": lambda r: r["status"] == MISSED,
+        "offline": lambda r: r["online"] == 0,
+    }[show if show in SHOWS else "all"]
+    wanted = fold(q) if q else ""
+    chosen = [r for r in rows if keep(r) and wanted in fold(r["name"])]
+    if sort == "name":
+        return sorted(chosen, key=lambda r: fold(r["name"]), reverse=descending)
+    value = {
+        "report": lambda r: (r["report"]["late"], r["report"]["expected"] - r["report"]["approved"]),
+    }.get(sort, lambda r: r[sort])
+    known = [r for r in chosen if value(r) is not None]
+    known.sort(key=lambda r: (value(r), fold(r["name"])), reverse=descending)
+    return known + [r for r in chosen if value(r) is None]
+
+
+def commune_detail(commune: Unit, period: Period, today: date) -> dict:
+    """A commune's figures for a period: per library point (visits, last year,
+    growth, the register) and per month (visits, last year, growth, the month's
+    report, sessions and people trained)."""
+    province = commune.parent
+    points = db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
+                                .order_by(LibraryPoint.name)).all()
+    ids = visits.commune_point_ids(commune)
+    current, previous, started = _visit_ranges(period, today)
+    now = visits.totals_by_point(ids, *current) if started else {}
+    before = visits.totals_by_point(ids, *previous)
+    register = equipment.register_by_point(province.id, commune.id)
+    empty_register = {**{c: 0 for c in CONDITIONS}, "online": 0}
+    point_rows = []
+    for point in points:
+        n, last = now.get(point.id, 0), before.get(point.id, 0)
+        growth = growth_percent(n, last)
+        point_rows.append({"point": point, "visits": n, "last_year": last, "growth": growth,
+                           "status": target_status(growth, province.growth_target_min),
+                           **{k: register.get(point.id, empty_register)[k] for k in empty_register}})
+    # Months of the period that have begun; the running month is compared up to today's date.
+    months = [m for m in period.months() if m.start <= today]
+    month_rows = []
+    if months:
+        first, last_month = (months[0].year, months[0].number), (months[-1].year, months[-1].number)
+        by_month = visits.monthly_totals(ids, first, last_month)
+        by_month_before = visits.monthly_totals(ids, (first[0] - 1, first[1]), (last_month[0] - 1, last_month[1]))
+        running = months[-1] if months[-1].end >= today else None
+        if running is not None:
+            by_month[last_month] = visits.total(ids, *running.range_until(today))
+            by_month_before[(last_month[0] - 1, last_month[1])] = visits.total(ids, *running.previous_year_range(today))
+        states, deadlines = reports.report_states(province, period, today)
+        state = states.get(commune.id, {"months": {}})
+        held = training.commune_by_month(commune.id, period.start, period.end)
+        for month in months:
+            key = (month.year, month.number)
+            n, last = by_month.get(key, 0), by_month_before.get((month.year - 1, month.number), 0)
+            growth = growth_percent(n, last)
+            status, submitted_at = state["months"].get(month.number, (DRAFT, None))
+            due = deadlines.get(month.number)
+            on_time = submitted_on_time(submitted_at, due) if due else None
+            month_rows.append({
+                "period": month, "running": month is running, "visits": n, "last_year": last, "growth": growth,
+                "status": target_status(growth, province.growth_target_min), "report": status, "due": due,
+                "submitted_at": submitted_at, "on_time": on_time,
+                "late": on_time is False or (due is not None and submitted_at is None and today > due),
+                **held.get(key, {"sessions": 0, "trained": 0}),
+            })
+    totals = {"visits": sum(now.values()), "last_year": sum(before.values())}
+    totals["growth"] = growth_percent(*visits.like_for_like(now, before)[:2])
+    totals["standing"] = target_status(totals["growth"], province.growth_target_min)
+    return {"points": point_rows, "months": month_rows, "totals": totals, "current": current, "previous": previous,
+            "breakdown": visits.breakdown(ids, *current) if started else {}}

@@ -1,13 +1,23 @@
+from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
-
-from app.access import login_required_for, requires
+from app import charts, periods
+from app.access import login_required_for, province_in_scope, requires
 from app.dashboard import bp
-from app.dashboard.queries import unit_counts, users_by_role
+from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts, users_by_role
+from app.equipment.models import CONDITIONS
+from app.formatting import fmt_date, today_local
 from app.htmx import render
+from app.reports import queries as reports
+from app.reports.models import STATES
 from app.reports.routes import due_reports
-from app.units.queries import points_for
+from app.spreadsheets import csv_response, workbook_response
+from app.units.models import COMMUNE, Unit
+from app.units.queries import points_for, progress_of
 from app.users.models import ROLES
-
+from app.visits.models import GROUPS, SERVICES
+from app.visits.queries import breakdown, commune_point_ids, province_point_ids
+from app.visits.routes import trend
 
 login_required_for(bp)
 
@@ -26,3 +36,167 @@ def home():
         roles = ROLES if current_user.role == "admin" else {k: v for k, v in ROLES.items() if k != "admin"}
         context["users_by_role"] = [(str(label), counts.get(role, 0)) for role, label in roles.items()]
     return render("dashboard/home.html", **context)
+
+
+# --- The province roll-up ------------------------------------------------------------
+
+def _province():
+    province = province_in_scope(current_user, request.args.get("province", type=int))
+    if province is None:
+        abort(404)
+    return province
+
+
+def _view_state() -> dict:
+    """The table's state, all in the URL: filter, name search, sort and direction."""
+    show = request.args.get("show") if request.args.get("show") in SHOWS else "all"
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
+    return {"show": show, "q": (request.args.get("q") or "").strip()[:100], "sort": sort,
+            "dir": "desc" if request.args.get("dir") == "desc" else "asc"}
+
+
+def _years(today):
+    return range(today.year, today.year - 5, -1)
+
+
+@bp.get("/province")
+@requires("dashboard.province")
+def province_dashboard():
+    """The province for a period: tiles, and every commune's figures in a table
+    the province staff sort and filter (htmx swaps the table; plain links without JS)."""
+    province = _province()
+    today = today_local()
+    period = periods.from_args(request.args, today)
+    rollup = province_rollup(province, period, today)
+    state = _view_state()
+    rows = select_rows(rollup["rows"], state["show"], state["q"], state["sort"], state["dir"] == "desc")
+    period_args = {"kind": period.kind, "year": period.year, "number": period.number,
+                   "province": province.id if current_user.role == "admin" else None}
+    return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
+                  period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state,
+                  period_args=period_args, years=_years(today), shows=SHOWS, today=today)
+
+
+@bp.get("/province/communes/<int:id>")
+@requires("dashboard.commune", load=Unit)
+def commune_page(obj: Unit):
+    """One commune for a period: the same figures per library point and per month."""
+    if obj.kind != COMMUNE:
+        abort(404)
+    today = today_local()
+    period = periods.from_args(request.args, today)
+    detail = commune_detail(obj, period, today)
+    return render("dashboard/commune.html", commune=obj, province=obj.parent, period=period, detail=detail,
+                  years=_years(today), services=SERVICES, groups=GROUPS, trend=trend(commune_point_ids(obj), today))
+
+
+@bp.get("/province/trends")
+@requires("dashboard.province")
+def trends():
+    """Monthly visits over the years for the province, and growth by commune
+    against the target band, both drawn on the server as SVG."""
+    province = _province()
+    today = today_local()
+    period = periods.from_args(request.args, today)
+    rollup = province_rollup(province, period, today)
+    rows = rollup["rows"]
+    bars = charts.growth_bars([(r["name"], r["growth"], r["status"]) for r in rows],
+                              (province.growth_target_min, province.growth_target_max))
+    return render("dashboard/trends.html", province=province, period=period, rollup=rollup, bars=bars,
+                  no_comparison=sum(1 for r in rows if r["growth"] is None), years=_years(today),
+                  trend=trend(province_point_ids(province.id), today))
+
+
+# --- Exports and the printable report ---------------------------------------------------
+
+def _commune_table(rows, totals, period):
+    headers = [_("No."), _("Code"), _("Commune"), _("Visits"), _("Same dates last year"), _("Change (%)"),
+               _("Target"), *[str(label) for label in CONDITIONS.values()], _("Online computers in use"),
+               _("Training sessions"), _("People trained"), _("Reports expected"), _("Reports submitted"),
+               _("Reports on time"), _("Reports late"), _("Reports approved")]
+    if period.kind == "month":
+        headers.append(_("Report status"))
+    standing = {"met": _("target met"), "close": _("growing, below target"), "missed": _("declining"), None: ""}
+
+    def line(number, code, name, r, report):
+        out = [number, code, name, r["visits"], r["last_year"],
+               round(r["growth"], 1) if r["growth"] is not None else None, standing[r.get("status")],
+               *[r[c] for c in CONDITIONS], r["online"], r["sessions"], r["trained"],
+               report["expected"], report["submitted"], report["on_time"], report["late"], report["approved"]]
+        if period.kind == "month":
+            out.append(str(STATES.get(report.get("status"), "")) if report.get("status") else "")
+        return out
+
+    body = [line(i, r["code"], r["name"], r, r["report"]) for i, r in enumerate(rows, start=1)]
+    total_report = {k: totals[k] for k in ("expected", "submitted", "on_time", "late", "approved")}
+    body.append(line(None, "", _("Whole province"), {**totals, "status": totals["standing"]}, total_report))
+    return headers, body
+
+
+def _completeness_tables(figures):
+    summary = [_("Reports expected"), _("Reports submitted"), _("Reports on time"), _("Reports approved"),
+               _("Reports returned"), _("Reports missing")]
+    values = [figures["expected"], figures["submitted"], figures["on_time"], figures["approved"], figures["returned"],
+              len(figures["missing"])]
+    missing = [[i, m["name"], m["period"].label, m["due"], str(STATES.get(m["status"], m["status"]))]
+               for i, m in enumerate(figures["missing"], start=1)]
+    return ([_("Figure"), _("Number")], list(zip(summary, values)),
+            [_("No."), _("Commune"), _("Month"), _("Due date"), _("Status")], missing)
+
+
+@bp.get("/province/export.<fmt>")
+@requires("dashboard.province")
+def export(fmt: str):
+    """The dashboard's commune table and the completeness tables: one .xlsx
+    workbook (a sheet per table), or one table as .csv (?table=communes,
+    completeness or missing). Cells are neutralised against formulas."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    province = _province()
+    today = today_local()
+    period = periods.from_args(request.args, today)
+    rollup = province_rollup(province, period, today)
+    state = _view_state()
+    rows = select_rows(rollup["rows"], state["show"], state["q"], state["sort"], state["dir"] == "desc")
+    communes = _commune_table(rows, rollup["totals"], period)
+    summary_headers, summary, missing_headers, missing = _completeness_tables(reports.completeness(province, period, today))
+    name = f"tong-hop-{province.code}-{period.label.replace('/', '-').lower()}"
+    if fmt == "xlsx":
+        return workbook_response(f"{name}.xlsx", [
+            (_("Communes"), *communes, {3: 28}),
+            (_("Completeness"), summary_headers, summary, {1: 28}),
+            (_("Missing reports"), missing_headers, missing, {2: 28}),
+        ])
+    table = request.args.get("table", "communes")
+    if table == "completeness":
+        return csv_response(f"{name}-day-du.csv", summary_headers, summary)
+    if table == "missing":
+        return csv_response(f"{name}-con-thieu.csv", missing_headers, missing)
+    return csv_response(f"{name}.csv", *communes)
+
+
+@bp.get("/province/report")
+@requires("dashboard.province")
+def printable():
+    """The period's report in the layout of a Vietnamese administrative
+    document (Decree 30/2020/NĐ-CP), A4, for the browser's print or save as PDF.
+    The issuing body, number and signer are typed on the page (screen only)."""
+    province = _province()
+    today = today_local()
+    period = periods.from_args(request.args, today)
+    rollup = province_rollup(province, period, today)
+    by_cell = breakdown(province_point_ids(province.id), *rollup["current"]) if rollup["current"][0] <= today else {}
+    steps, communes = progress_of(current_user, province.id)
+    fields = {
+        "issuer": (request.args.get("issuer") or _("DEPARTMENT OF CULTURE, SPORTS AND TOURISM"))[:120],
+        "number": (request.args.get("number_line") or "")[:40],
+        "signer_title": (request.args.get("signer_title") or _("DIRECTOR"))[:80],
+        "signer": (request.args.get("signer") or "")[:80],
+    }
+    return render("dashboard/report_print.html", province=province, period=period, rollup=rollup,
+                  totals=rollup["totals"], rows=rollup["rows"], fields=fields, today=today,
+                  completeness=reports.completeness(province, period, today), steps=steps,
+                  no_step=[c for c in communes if not any(c["steps"])],
+                  by_service={s: sum(n for (sv, _g), n in by_cell.items() if sv == s) for s in SERVICES},
+                  by_group={g: sum(n for (_s, gr), n in by_cell.items() if gr == g) for g in GROUPS},
+                  services=SERVICES, groups=GROUPS, date_line=fmt_date(today))

@@ -110,3 +110,36 @@ def computers_by_commune(user):
          "share_in_use": (r[3] / r[2]) if r[2] else None}
         for r in rows
     ]
+
+
+def register_by_point(province_id: int, commune_id: int | None = None) -> dict[int, dict]:
+    """Per library point of the province (or of one commune), the register as it
+    stands: quantities by condition and computers in use and online. One GROUP BY."""
+    item = EquipmentItem
+    _owned, _in_use, online = _computer_columns(item)
+    query = (
+        select(LibraryPoint.id, LibraryPoint.commune_id, LibraryPoint.active,
+               *[func.coalesce(func.sum(case((item.condition == c, item.quantity), else_=0)), 0) for c in CONDITIONS],
+               online)
+        .join(item, item.point_id == LibraryPoint.id)
+        .join(Unit, Unit.id == LibraryPoint.commune_id)
+        .where(Unit.parent_id == province_id)
+        .group_by(LibraryPoint.id, LibraryPoint.commune_id, LibraryPoint.active)
+    )
+    if commune_id is not None:
+        query = query.where(LibraryPoint.commune_id == commune_id)
+    n = len(CONDITIONS)
+    return {r[0]: {"commune_id": r[1], "active": bool(r[2]), **{c: int(r[3 + i]) for i, c in enumerate(CONDITIONS)},
+                   "online": int(r[3 + n])} for r in db.session.execute(query)}
+
+
+def register_by_commune(province_id: int) -> dict[int, dict]:
+    """register_by_point() summed per commune, with the number of active points
+    that have at least one online computer in use."""
+    out = {}
+    for point in register_by_point(province_id).values():
+        commune = out.setdefault(point["commune_id"], {**{c: 0 for c in CONDITIONS}, "online": 0, "points_online": 0})
+        for key in (*CONDITIONS, "online"):
+            commune[key] += point[key]
+        commune["points_online"] += point["active"] and point["online"] > 0
+    return out

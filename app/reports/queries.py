@@ -8,7 +8,7 @@ from app.equipment.models import EquipmentEvent, EquipmentItem
 from app.extensions import db
 from app.formatting import fold
 from app.periods import Period
-from app.reports.models import DRAFT, PeriodDeadline, PeriodReport, default_due_on, submitted_on_time
+from app.reports.models import APPROVED, DRAFT, RETURNED, PeriodDeadline, PeriodReport, default_due_on, submitted_on_time
 from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.training import queries as training
 from app.visits import queries as visits
@@ -83,43 +83,59 @@ def points_of(commune: Unit):
                               .order_by(LibraryPoint.name)).all()
 
 
-def completeness(province: Unit, period: Period, today: date) -> dict:
-    """Of the commune-months expected in `period` (months that have ended), how
-    many were submitted, on time, approved, returned, and which are missing.
-    One query over the communes and their reports of those months."""
-    months = [Period.month(period.year, m) for m in _months_of(period) if Period.month(period.year, m).end < today]
-    if not months:
-        return {"months": [], "expected": 0, "submitted": 0, "on_time": 0, "approved": 0, "returned": 0,
-                "missing": []}
+def expected_months(period: Period, today: date) -> list[Period]:
+    """The months of `period` that have ended by `today`: those a report is expected for."""
+    return [m for m in period.months() if m.end < today]
+
+
+def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int, dict], dict[int, date]]:
+    """Per commune of the province, its reports of the months of `period` that
+    have ended: {commune id: {"name", "months": {month: (status, submitted_at)},
+    "expected", "submitted", "on_time", "late", "approved", "returned",
+    "status" (the month's, for a one-month period)}}, and each month's due date.
+    One query over the communes and their reports. A report is late when
+    submitted after its due date, or not submitted once the due date has passed."""
+    months = expected_months(period, today)
     deadlines = {m.number: due_on(province.id, m.year, m.number) for m in months}
     rows = db.session.execute(
-        select(Unit.id, Unit.name, PeriodReport.month, PeriodReport.status, PeriodReport.submitted_at)
+        select(Unit.id, Unit.code, Unit.name, PeriodReport.month, PeriodReport.status, PeriodReport.submitted_at)
         .join(PeriodReport, and_(PeriodReport.commune_id == Unit.id, PeriodReport.year == period.year,
-                                 PeriodReport.month.in_(list(deadlines))), isouter=True)
+                                 PeriodReport.month.in_(list(deadlines) or [0])), isouter=True)
         .where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
     ).all()
-    communes = {commune_id: name for commune_id, name, *_ in rows}
-    seen = {(commune_id, month): (status, submitted_at) for commune_id, _n, month, status, submitted_at in rows if month}
-    result = {"months": months, "expected": len(communes) * len(months), "submitted": 0, "on_time": 0,
-              "approved": 0, "returned": 0, "missing": []}
-    for month in months:
-        for commune_id, name in communes.items():
-            status, submitted_at = seen.get((commune_id, month.number), (None, None))
+    states = {}
+    for commune_id, code, name, month, status, submitted_at in rows:
+        state = states.setdefault(commune_id, {"code": code, "name": name, "months": {}})
+        if month:
+            state["months"][month] = (status, submitted_at)
+    for state in states.values():
+        counts = {"expected": len(months), "submitted": 0, "on_time": 0, "late": 0, "approved": 0, "returned": 0}
+        for month in months:
+            status, submitted_at = state["months"].get(month.number, (DRAFT, None))
+            on_time = submitted_on_time(submitted_at, deadlines[month.number])
+            counts["submitted"] += submitted_at is not None
+            counts["on_time"] += bool(on_time)
+            counts["late"] += on_time is False or (submitted_at is None and today > deadlines[month.number])
+            counts["approved"] += status == APPROVED
+            counts["returned"] += status == RETURNED
+        state.update(counts)
+        state["status"] = state["months"].get(period.number, (DRAFT, None))[0] if period.kind == "month" else None
+    return states, deadlines
+
+
+def completeness(province: Unit, period: Period, today: date) -> dict:
+    """Of the commune-months expected in `period` (months that have ended), how
+    many were submitted, on time, approved, returned, and which are missing."""
+    states, deadlines = report_states(province, period, today)
+    result = {"months": expected_months(period, today), "missing": []}
+    for key in ("expected", "submitted", "on_time", "approved", "returned"):
+        result[key] = sum(state[key] for state in states.values()) if deadlines else 0
+    for month in result["months"]:
+        for commune_id, state in states.items():
+            status, submitted_at = state["months"].get(month.number, (DRAFT, None))
             if submitted_at is None:
-                result["missing"].append({"id": commune_id, "name": name, "period": month,
-                                          "due": deadlines[month.number], "status": status or DRAFT})
-                continue
-            result["submitted"] += 1
-            result["on_time"] += bool(submitted_on_time(submitted_at, deadlines[month.number]))
-            result["approved"] += status == "approved"
-            result["returned"] += status == "returned"
+                result["missing"].append({"id": commune_id, "name": state["name"], "period": month,
+                                          "due": deadlines[month.number], "status": status})
     result["missing"].sort(key=lambda m: (m["period"].number, fold(m["name"])))
     return result
 
-
-def _months_of(period: Period) -> range:
-    if period.kind == "month":
-        return range(period.number, period.number + 1)
-    if period.kind == "quarter":
-        return range(3 * period.number - 2, 3 * period.number + 1)
-    return range(1, 13)

@@ -9,6 +9,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.formatting import today_local
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app import periods
 from app.periods import Period
 from app.reports import bp, queries, workflow
 from app.reports.forms import CommentForm, DeadlineForm, QueueFilterForm, StepForm
@@ -215,18 +216,10 @@ def completeness():
     if province is None:
         abort(404)
     today = today_local()
-    kind = request.args.get("kind") if request.args.get("kind") in ("month", "quarter", "year") else "month"
-    year = request.args.get("year", type=int) or today.year
-    if not 2000 <= year <= today.year:
-        year = today.year
-    limit = {"month": 12, "quarter": 4, "year": 1}[kind]
-    default = {"month": today.month - 1 or 12, "quarter": (today.month - 1) // 3 or 4, "year": 1}[kind]
-    number = request.args.get("number", type=int) or default
-    number = min(max(1, number), limit)
-    period = {"month": Period.month, "quarter": Period.quarter, "year": lambda y, _n: Period.whole_year(y)}[kind](year, number)
+    period = periods.from_args(request.args, today)
     figures = queries.completeness(province, period, today)
-    return render("reports/completeness.html", province=province, period=period, figures=figures, kind=kind,
-                  year=year, number=number, years=range(today.year, today.year - 5, -1), limit=limit)
+    return render("reports/completeness.html", province=province, period=period, figures=figures,
+                  years=range(today.year, today.year - 5, -1))
 
 
 @bp.post("/reports/<int:year>/<int:month>/approve")

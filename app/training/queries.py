@@ -202,3 +202,24 @@ def duplicate_keys(session_id: int, keys, exclude_id=None) -> set[str]:
     if exclude_id:
         query = query.where(Attendance.id != exclude_id)
     return set(db.session.scalars(query))
+
+
+def commune_by_month(commune_id: int, start: date, end: date) -> dict[tuple[int, int], dict]:
+    """{(year, month): {"sessions", "trained"}} for one commune: sessions held
+    there and its people present, by the month the session started. Two GROUP BYs."""
+    year, month = _year(TrainingSession.start_date), cast(extract("month", TrainingSession.start_date), Integer)
+    in_range = (TrainingSession.start_date >= start, TrainingSession.start_date <= end)
+    out: dict[tuple[int, int], dict] = {}
+    for y, m, n in db.session.execute(
+        select(year, month, func.count()).where(TrainingSession.commune_id == commune_id, *in_range)
+        .group_by(year, month)
+    ):
+        out.setdefault((int(y), int(m)), {"sessions": 0, "trained": 0})["sessions"] = n
+    for y, m, n in db.session.execute(
+        select(year, month, func.count()).select_from(Attendance)
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .where(Attendance.commune_id == commune_id, Attendance.present.is_(True), *in_range)
+        .group_by(year, month)
+    ):
+        out.setdefault((int(y), int(m)), {"sessions": 0, "trained": 0})["trained"] = n
+    return out

@@ -27,7 +27,7 @@ def points_for(user, commune_id=None, q=None, include_inactive=False, limit=500)
     return db.session.scalars(query.order_by(Unit.name, LibraryPoint.name).limit(limit)).all()
 
 
-def progress_of(user):
+def progress_of(user, province_id: int | None = None):
     """Digital-library progress over the communes `user` may see: points that
     reached each step, and per commune its active points and how many of them
     reached each step (one GROUP BY)."""
@@ -36,7 +36,7 @@ def progress_of(user):
         select(Unit.id, Unit.name, func.count(LibraryPoint.id), *[func.count(step) for step in steps])
         .select_from(Unit)
         .join(LibraryPoint, (LibraryPoint.commune_id == Unit.id) & LibraryPoint.active.is_(True), isouter=True)
-        .where(Unit.id.in_(visible_units(user)))
+        .where(Unit.id.in_(visible_units(user)), *([Unit.parent_id == province_id] if province_id else []))
         .group_by(Unit.id, Unit.name)
     ).all()
     communes = sorted(({"id": r[0], "name": r[1], "points": r[2], "steps": list(r[3:])} for r in rows),

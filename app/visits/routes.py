@@ -235,6 +235,13 @@ def _last_complete_month(today: date) -> tuple[int, int]:
     return last.year, last.month
 
 
+def trend(point_ids, today: date, years: int = charts.TREND_YEARS) -> dict | None:
+    """The monthly trend chart of the selected points: the last `years` years up
+    to the last complete month (a running month would look like a fall)."""
+    until = _last_complete_month(today)
+    return charts.monthly_trend(queries.monthly_totals(point_ids, (until[0] - years + 1, 1), until), until, years)
+
+
 def _summary(point_ids, province: Unit) -> dict:
     form, period = _period()
     today = today_local()
@@ -253,7 +260,7 @@ def _summary(point_ids, province: Unit) -> dict:
         "visits": visits, "last_year": last_year, "growth": growth, "left_out": left_out,
         "standing": target_status(growth, province.growth_target_min), "province": province,
         "breakdown": breakdown,
-        "trend": charts.monthly_trend(queries.monthly_totals(point_ids), until=_last_complete_month(today)),
+        "trend": trend(point_ids, today),
     }
 
 
