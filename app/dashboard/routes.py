@@ -7,7 +7,7 @@ from app.dashboard import bp
 from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts, users_by_role
 from app.equipment.models import CONDITIONS
 from app.formatting import fmt_date, today_local
-from app.htmx import render
+from app.htmx import is_fragment_request, render
 from app.reports import queries as reports
 from app.reports.models import STATES
 from app.reports.routes import due_reports
@@ -74,7 +74,7 @@ def province_dashboard():
                    "province": province.id if current_user.role == "admin" else None}
     return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
                   period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state,
-                  period_args=period_args, years=_years(today), shows=SHOWS, today=today)
+                  period_args=period_args, years=_years(today), oob=is_fragment_request())
 
 
 @bp.get("/province/communes/<int:id>")
