@@ -51,12 +51,13 @@ test-postgres: $(VENV)/.dev translations browser-deps
 browser-deps:
 	@tools/ensure-debian-package.sh chromium /usr/bin/chromium
 
-## bench: page sizes (gzipped) and response times on demo data
+## bench: page sizes (gzipped), response times and the province roll-up (1x and 10x history) on demo data
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/equipment.py
 	$(BIN)/python bench/visits.py
 	$(BIN)/python bench/training.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

@@ -20,6 +20,16 @@ def due_on(province_id: int, year: int, month: int) -> date:
     return set_on or default_due_on(year, month)
 
 
+def due_dates(province_id: int, months: list[Period]) -> dict[int, date]:
+    """{month number: due date} for months of one year, in one query."""
+    if not months:
+        return {}
+    set_on = dict(db.session.execute(select(PeriodDeadline.month, PeriodDeadline.due_on).where(
+        PeriodDeadline.province_id == province_id, PeriodDeadline.year == months[0].year,
+        PeriodDeadline.month.in_([m.number for m in months]))).all())
+    return {m.number: set_on.get(m.number) or default_due_on(m.year, m.number) for m in months}
+
+
 def commune_summary(commune: Unit, period: Period) -> dict:
     """The figures a commune reports for a month: visits by service and group
     (and the same month last year), equipment added and its history events,
@@ -96,7 +106,7 @@ def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int
     One query over the communes and their reports. A report is late when
     submitted after its due date, or not submitted once the due date has passed."""
     months = expected_months(period, today)
-    deadlines = {m.number: due_on(province.id, m.year, m.number) for m in months}
+    deadlines = due_dates(province.id, months)
     rows = db.session.execute(
         select(Unit.id, Unit.code, Unit.name, PeriodReport.month, PeriodReport.status, PeriodReport.submitted_at)
         .join(PeriodReport, and_(PeriodReport.commune_id == Unit.id, PeriodReport.year == period.year,
