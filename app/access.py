@@ -155,7 +155,8 @@ def requires(action: str, load=None, arg: str = "id"):
         def wrapped(*args, **kwargs):
             obj = None
             if load is not None:
-                obj = db.session.get(load, kwargs.pop(arg))
+                key = kwargs.pop(arg)
+                obj = db.session.get(load, key) if _is_row_id(key) else None
                 if obj is None:
                     abort(404)
             if not current_user.is_authenticated:
@@ -172,6 +173,13 @@ def requires(action: str, load=None, arg: str = "id"):
         return wrapped
 
     return decorator
+
+
+MAX_ID = 2**31 - 1  # an integer primary key; a larger number names no row (and would overflow the driver)
+
+
+def _is_row_id(value) -> bool:
+    return not isinstance(value, int) or 0 < value <= MAX_ID
 
 
 def public(view):
@@ -202,7 +210,7 @@ def province_in_scope(user, chosen_id=None) -> Unit | None:
     administrator's choice (`chosen_id`), or else the first province with communes."""
     if user.role != ADMIN:
         return db.session.get(Unit, user.province_id) if user.province_id else None
-    chosen = db.session.get(Unit, chosen_id) if chosen_id else None
+    chosen = db.session.get(Unit, chosen_id) if chosen_id and _is_row_id(chosen_id) else None
     if chosen is not None and chosen.kind == PROVINCE:
         return chosen
     return db.session.scalar(select(Unit).where(Unit.kind == PROVINCE, Unit.id.in_(
@@ -211,7 +219,7 @@ def province_in_scope(user, chosen_id=None) -> Unit | None:
 
 def requested_commune(user, commune_id):
     """A commune named in a form or query string, only if the user may see it."""
-    if commune_id is None:
+    if commune_id is None or not _is_row_id(commune_id):
         return None
     unit = db.session.get(Unit, commune_id)
     if unit is None or unit.kind != COMMUNE:

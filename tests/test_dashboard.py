@@ -148,8 +148,10 @@ def test_sort_filter_and_search_keep_their_state_in_the_url(figures, as_user):
     by_growth_up = client.get(f"/province?{MAY}&sort=growth&dir=asc").get_data(as_text=True)
     assert list(commune_rows(by_growth_up)) == ["Xã B", "Xã A", "Xã D"]
     assert 'aria-sort="ascending"' in by_growth_up
-    # The sort link of the active column flips the direction and keeps the filters.
-    assert "sort=growth&amp;dir=desc" in by_growth_up
+    # The sort link of the active column flips the direction and keeps the period and the filters.
+    assert 'href="/province?kind=month&amp;year=2025&amp;number=5&amp;sort=growth&amp;dir=desc"' in by_growth_up
+    late = client.get(f"/province?{MAY}&show=late&sort=visits&dir=desc").get_data(as_text=True)
+    assert 'href="/province?kind=month&amp;year=2025&amp;number=5&amp;show=late&amp;sort=visits"' in late
     assert list(commune_rows(client.get(f"/province?{MAY}&show=late").get_data(as_text=True))) == ["Xã B", "Xã D"]
     assert list(commune_rows(client.get(f"/province?{MAY}&show=missing").get_data(as_text=True))) == ["Xã D"]
     assert list(commune_rows(client.get(f"/province?{MAY}&show=declining").get_data(as_text=True))) == ["Xã B"]
@@ -167,7 +169,8 @@ def test_htmx_gets_only_the_table(figures, as_user):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body and '<div id="commune-table">' in body
     # The filter form stays on the page; its sort fields follow the table out of band.
-    assert 'id="sort-field" hx-swap-oob="true"' in body and '<option value="visits" selected>' in body
+    assert '<span id="filter-order" hx-swap-oob="true"><input type="hidden" name="sort" value="visits">' in body
+    assert '<span id="period-keep" hx-swap-oob="true">' in body
     assert "<form" not in body
     assert "HX-Request" in response.headers["Vary"]
     assert list(commune_rows(body)) == ["Xã A", "Xã B", "Xã D"]
@@ -321,3 +324,9 @@ def test_growth_bars_geometry():
     band_x, band_w = chart["band"]
     assert chart["zero"] < band_x and band_w > 0
     assert charts.growth_bars([("A", None, None)], (5.0, 7.0)) is None
+
+
+def test_ids_too_large_for_a_row_are_not_found(figures, as_user):
+    client = as_user("admin")
+    assert client.get("/province/communes/99999999999999999999999").status_code == 404
+    assert client.get("/province?province=99999999999999999999999").status_code == 200  # falls back to a province

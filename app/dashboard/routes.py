@@ -72,8 +72,11 @@ def province_dashboard():
     rows = select_rows(rollup["rows"], state["show"], state["q"], state["sort"], state["dir"] == "desc")
     period_args = {"kind": period.kind, "year": period.year, "number": period.number,
                    "province": province.id if current_user.role == "admin" else None}
+    table_state = {"show": state["show"] if state["show"] != "all" else None, "q": state["q"] or None,
+                   "sort": state["sort"] if state["sort"] != "name" else None,
+                   "dir": state["dir"] if state["dir"] != "asc" else None}  # in the URLs; defaults left out
     return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
-                  period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state,
+                  period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state, table_state=table_state,
                   period_args=period_args, years=_years(today), oob=is_fragment_request())
 
 

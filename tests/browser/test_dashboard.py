@@ -37,13 +37,9 @@ def test_dashboard_sort_filter_commune_export_print(make_page, world, figures, j
 
     if javascript:
         page.evaluate("window.stillHere = true")  # a full page load would drop it
-    if viewport == DESKTOP:  # the column headings sort; on a phone (rows as cards) the "Sort by" field does
-        page.locator("#commune-table thead a", has_text="Tăng/giảm").click()
-    else:
-        page.locator("#table-filters select[name=sort]").select_option("growth")
-        page.locator("#table-filters select[name=dir]").select_option("desc")
-        if not javascript:
-            page.locator("#table-filters button[type=submit]").click()
+    # The column headings sort; on a phone, where rows are cards, the "Sắp xếp theo" links do.
+    sort_links = "#commune-table thead a" if viewport == DESKTOP else "#commune-table .sort-links a"
+    page.locator(sort_links, has_text="Tăng/giảm").click()
     expect(page.locator("#commune-table th[aria-sort]")).to_contain_text("Tăng/giảm")
     expect(page).to_have_url(re.compile(r"sort=growth.*dir=desc|dir=desc.*sort=growth"))
     assert commune_names(page) == ["Xã A", "Xã B", "Xã D"]  # +25 %, −10 %, no comparison last
@@ -55,7 +51,8 @@ def test_dashboard_sort_filter_commune_export_print(make_page, world, figures, j
     expect(page.locator("#commune-table tbody tr")).to_have_count(2)
     assert commune_names(page) == ["Xã B", "Xã D"]
     assert "sort=growth" in page.url
-    expect(page.locator("#table-filters select[name=sort]")).to_have_value("growth")  # kept in the form
+    expect(page.locator("#table-filters input[name=sort]")).to_have_value("growth")  # the forms keep it
+    expect(page.locator("form.period-form input[name=show]")).to_have_value("late")
     if javascript:
         assert page.evaluate("window.stillHere") is True  # htmx swapped only the table
 
@@ -72,8 +69,16 @@ def test_dashboard_sort_filter_commune_export_print(make_page, world, figures, j
     expect(page.locator("main table").nth(1).locator("tbody tr").first).to_contain_text("Đã gửi")
 
     page.go_back()
+    expect(page.locator("#commune-table tbody tr")).to_have_count(2)  # back to the filtered, sorted table
+    period = page.locator("form.period-form")  # another period keeps the filter and the sort
+    period.locator("select[name=kind]").select_option("quarter")
+    period.locator("select[name=number]").select_option("2")
+    period.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Q2/2025")
+    assert "show=late" in page.url and "sort=growth" in page.url
     page.locator("a", has_text="Báo cáo để in").click()
     expect(page.locator("h1.doc-title")).to_have_text("BÁO CÁO")
+    expect(page.locator(".doc-subtitle")).to_contain_text("Q2/2025")
     expect(page.locator(".doc-head")).to_contain_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
     page.locator("input[name=signer]").fill("Nguyễn Văn Giám")
     page.locator(".report-fields button").click()
