@@ -5,6 +5,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,8 +34,14 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def select_locale():
     if not has_request_context():
         return None  # CLI: the default, Vietnamese
-    if current_user and current_user.is_authenticated:
-        return current_user.language
+    try:
+        if current_user and current_user.is_authenticated:
+            return current_user.language
+    except (OperationalError, InterfaceError):
+        # No database to load the user from: an error page is being drawn, as for an anonymous visitor.
+        from app.errors import as_anonymous
+
+        as_anonymous()
     lang = session.get("lang")
     if lang in ("vi", "en"):
         return lang
@@ -83,12 +90,13 @@ def create_app(config_class=None):
                training_bp):
         app.register_blueprint(bp)
 
+    from app.backup import backup_command, restore_command
     from app.demo import demo_data_command
 
     from app.units.cli import units_cli
     from app.users.cli import users_cli
 
-    for command in (demo_data_command, units_cli, users_cli):
+    for command in (demo_data_command, units_cli, users_cli, backup_command, restore_command):
         app.cli.add_command(command)
 
     @app.context_processor

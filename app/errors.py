@@ -2,6 +2,7 @@
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -24,6 +25,26 @@ def _messages():
 
 
 def error_response(status: int, detail: str | None = None):
+    try:
+        return _error_response(status, detail)
+    except (OperationalError, InterfaceError):
+        # Drawing the page needed the database (to load the user) and it is gone.
+        as_anonymous()
+        return _error_response(503)
+
+
+def as_anonymous():
+    """Draw what follows for an anonymous visitor, so that it asks the database
+    nothing (a logged-in user would be loaded from it again)."""
+    from flask import g
+
+    from app.extensions import login_manager
+
+    db.session.rollback()
+    g._login_user = login_manager.anonymous_user()
+
+
+def _error_response(status: int, detail: str | None = None):
     title, message = _messages().get(status, _messages()[500])
     if detail:
         message = detail
@@ -58,6 +79,17 @@ def register(app):
         # Saved by someone else between our version check and our commit.
         db.session.rollback()
         return error_response(409)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        # The database cannot be reached (or is locked past the busy timeout): a 503 page, no stack trace.
+        as_anonymous()
+        current_app.logger.error("Database unavailable on %s %s: %s", request.method, request.path,
+                                 str(error).splitlines()[0][:200])
+        response = current_app.make_response(error_response(503))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def unhandled(error):

@@ -117,3 +117,24 @@ def test_unknown_url_is_a_localized_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "Không tìm thấy" in response.get_data(as_text=True)
+
+
+def test_pages_answer_503_without_a_trace_when_the_database_is_gone(app, world, tmp_path):
+    """A logged-in user's next request when the database cannot be reached:
+    a localized 503 page (and fragment), no stack trace."""
+    class Unreachable(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/missing-dir/none.db"
+
+    client = app.test_client()
+    assert login(client, world.librarian_a.name).status_code == 303
+    broken = create_app(Unreachable)
+    broken_client = broken.test_client()
+    broken_client.set_cookie("session", client.get_cookie("session").value)
+    for path, headers in (("/", {}), (f"/points/{world.point_a.id}/tally", {}), ("/", {"HX-Request": "true"})):
+        response = broken_client.get(path, headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 503, (path, response.status_code)
+        assert "Dịch vụ tạm thời không khả dụng" in body or "tạm thời" in body, body[:500]
+        assert "Traceback" not in body and "sqlalchemy" not in body.lower() and "none.db" not in body
+        assert response.headers["Retry-After"] == "30"
+    assert broken_client.post("/login", data={"username": "x", "password": "y"}).status_code in (400, 503)
