@@ -37,3 +37,30 @@ def logged_in(app, username):
     response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
     assert response.status_code == 303, response.status_code
     return client, CSRF.search(client.get("/").get_data(as_text=True)).group(1)
+
+
+def gz(data: bytes) -> int:
+    """Bytes as a browser downloads them gzipped."""
+    import gzip
+
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def save(section: str, results: dict) -> None:
+    """Print `name value unit` lines and put `results` under `section` in bench/results.json."""
+    import json
+
+    for key, value in results.items():
+        print(f"{key} {value} {unit_of(key)}".rstrip())
+    path = ROOT / "bench" / "results.json"
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    existing[section] = results
+    path.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
+
+
+def unit_of(key: str) -> str:
+    for part, unit in (("_rps", "req/s"), ("ratio", "ratio"), ("growth_10x", "ratio"), ("_ms", "ms"),
+                       ("_mb", "MB"), ("_kb", "KB"), ("_gzip", "bytes"), ("rows", "rows"), ("pages_", "pages")):
+        if part in key:
+            return unit
+    return ""

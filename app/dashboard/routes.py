@@ -55,6 +55,18 @@ def _view_state() -> dict:
             "dir": "desc" if request.args.get("dir") == "desc" else "asc"}
 
 
+def _table() -> tuple:
+    """What the dashboard and its exports show: (province, today, period, roll-up,
+    table state, the table's rows filtered and sorted)."""
+    province = _province()
+    today = today_local()
+    period = periods.from_args(request.args, today)
+    rollup = province_rollup(province, period, today)
+    state = _view_state()
+    rows = select_rows(rollup["rows"], state["show"], state["q"], state["sort"], state["dir"] == "desc")
+    return province, today, period, rollup, state, rows
+
+
 def _years(today):
     return range(today.year, today.year - 5, -1)
 
@@ -64,12 +76,7 @@ def _years(today):
 def province_dashboard():
     """The province for a period: tiles, and every commune's figures in a table
     the province staff sort and filter (htmx swaps the table; plain links without JS)."""
-    province = _province()
-    today = today_local()
-    period = periods.from_args(request.args, today)
-    rollup = province_rollup(province, period, today)
-    state = _view_state()
-    rows = select_rows(rollup["rows"], state["show"], state["q"], state["sort"], state["dir"] == "desc")
+    province, today, period, rollup, state, rows = _table()
     period_args = {"kind": period.kind, "year": period.year, "number": period.number,
                    "province": province.id if current_user.role == "admin" else None}
     table_state = {"show": state["show"] if state["show"] != "all" else None, "q": state["q"] or None,
@@ -155,12 +162,7 @@ def export(fmt: str):
     completeness or missing). Cells are neutralised against formulas."""
     if fmt not in ("xlsx", "csv"):
         abort(404)
-    province = _province()
-    today = today_local()
-    period = periods.from_args(request.args, today)
-    rollup = province_rollup(province, period, today)
-    state = _view_state()
-    rows = select_rows(rollup["rows"], state["show"], state["q"], state["sort"], state["dir"] == "desc")
+    province, today, period, rollup, _state, rows = _table()
     communes = _commune_table(rows, rollup["totals"], period)
     summary_headers, summary, missing_headers, missing = _completeness_tables(reports.completeness(province, period, today))
     name = f"tong-hop-{province.code}-{period.label.replace('/', '-').lower()}"

@@ -1,0 +1,96 @@
+"""make bench (weight): every page each demo role reaches by following links
+from its home page, with the CSS, JS and images the page loads, gzipped as a
+first visit downloads them; and every htmx partial those pages ask for
+(hx-get), plus a tally tap (an htmx POST). Prints `name value unit` lines and
+adds them to bench/results.json under "weight":
+  first_load_kb_max  the largest first-load transfer over every page reached (goal ≤ 30)
+  partial_kb_max     the largest htmx partial response (goal ≤ 8)
+"""
+import html
+import os
+import re
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+from setup import demo_app, gz, logged_in, save
+
+ROLES = ("librarian1", "librarian2", "trainer", "province", "admin")
+MAX_PAGES = int(os.environ.get("BENCH_CRAWL_PAGES", "250"))  # per role
+LINK = re.compile(r'<a\s[^>]*href="([^"#]+)"')
+HX_GET = re.compile(r'hx-get="([^"]+)"')
+ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/static/[^"]+)"')
+SKIP = re.compile(r"/(logout|language)|\.(xlsx|csv)(\?|$)|/export")
+
+
+
+def crawl(app, username: str) -> tuple[dict, dict]:
+    """({page: first-load bytes}, {partial URL: bytes}) for one user."""
+    client, token = logged_in(app, username)
+    assets: dict[str, int] = {}
+    pages, partials = {}, {}
+    queue, seen = deque(["/"]), {"/"}
+    while queue and len(pages) < MAX_PAGES:
+        path = queue.popleft()
+        response = client.get(path)
+        if response.status_code != 200 or not response.mimetype == "text/html":
+            continue
+        body = response.get_data()
+        text = body.decode()
+        total = gz(body)
+        for asset in set(ASSET.findall(text)):
+            if asset not in assets:
+                assets[asset] = gz(client.get(html.unescape(asset)).get_data())
+            total += assets[asset]
+        pages[path] = total
+        for url in HX_GET.findall(text):
+            url = html.unescape(url)
+            if url not in partials:
+                fragment = client.get(url, headers={"HX-Request": "true"})
+                if fragment.status_code == 200:
+                    partials[url] = gz(fragment.get_data())
+        for href in LINK.findall(text):
+            href = html.unescape(href)
+            parts = urlsplit(urljoin(path, href))
+            if parts.netloc or SKIP.search(href) or parts.path.startswith("/static/"):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    if username == "librarian1":
+        point = re.search(r"/points/(\d+)/tally", " ".join(pages))
+        if point:
+            from app.formatting import today_local
+
+            with app.test_request_context():
+                day = today_local().isoformat()
+            tap = client.post(f"/points/{point.group(1)}/tally", headers={"HX-Request": "true"},
+                              data={"csrf_token": token, "day": day, "cell": "reading:children"})
+            assert tap.status_code == 200, tap.status_code
+            partials["POST tally tap"] = gz(tap.get_data())
+    return pages, partials
+
+
+def main():
+    app = demo_app()
+    results, largest_page, largest_partial = {}, ("", 0), ("", 0)
+    for username in ROLES:
+        pages, partials = crawl(app, username)
+        page, size = max(pages.items(), key=lambda kv: kv[1])
+        results[f"pages_reached_{username}"] = len(pages)
+        results[f"first_load_kb_max_{username}"] = round(size / 1024, 1)
+        if size > largest_page[1]:
+            largest_page = (f"{username} {page}", size)
+        if partials:
+            url, psize = max(partials.items(), key=lambda kv: kv[1])
+            if psize > largest_partial[1]:
+                largest_partial = (f"{username} {url}", psize)
+    results["first_load_kb_max"] = round(largest_page[1] / 1024, 1)
+    results["first_load_largest_page"] = largest_page[0]
+    results["partial_kb_max"] = round(largest_partial[1] / 1024, 1)
+    results["partial_largest"] = largest_partial[0]
+    save("weight", results)
+
+
+if __name__ == "__main__":
+    main()
