@@ -58,6 +58,8 @@ bench: $(VENV)/.dev translations
 	$(BIN)/python bench/visits.py
 	$(BIN)/python bench/training.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

@@ -66,7 +66,8 @@ def _tally_context(point: LibraryPoint, day: date, last=None) -> dict:
     counts = {(s, g): stored.get((day, s, g), 0) for s, g in CELLS}
     return {"point": point, "day": day, "counts": counts, "total": sum(counts.values()), "last": last,
             "today": today_local(), "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
-            "lock": access.period_lock(point, day), "form": EmptyForm(), "services": SERVICES, "groups": GROUPS}
+            "lock": access.period_lock(point, day), "form": EmptyForm(), "services": SERVICES, "groups": GROUPS,
+            "group_labels": [(key, str(label)) for key, label in GROUPS.items()]}  # translated once, not per button
 
 
 @bp.get("/points/<int:id>/tally")
