@@ -1,27 +1,20 @@
 """make bench (weight): every kind of page each demo role reaches by following
-links from its home page (a few of each kind: path and query names), with the CSS, JS and images the page loads, gzipped as a
-first visit downloads them; and every htmx partial those pages ask for
-(hx-get), plus a tally tap (an htmx POST). Prints `name value unit` lines and
+links from its home page (tests/crawl.py: a few of each kind), with the CSS,
+JS and images the page loads, gzipped as a first visit downloads them; and
+every htmx partial those pages ask for (hx-get), plus a tally tap (an htmx POST). Prints `name value unit` lines and
 adds them to bench/results.json under "weight":
   first_load_kb_max  the largest first-load transfer over every page reached (goal ≤ 30)
   partial_kb_max     the largest htmx partial response (goal ≤ 8)
 """
-import html
 import os
 import re
-from collections import deque
-from urllib.parse import parse_qs, urljoin, urlsplit
 
 from setup import demo_app, gz, logged_in, save
+from tests.crawl import crawl as crawl_pages
 
 ROLES = ("librarian1", "librarian2", "trainer", "province", "admin")
 PER_SHAPE = int(os.environ.get("BENCH_CRAWL_PER_SHAPE", "4"))  # pages of one kind (same path and query names)
-MAX_PAGES = 3000  # per role, a safety cap
-LINK = re.compile(r'<a\s[^>]*href="([^"#]+)"')
-HX_GET = re.compile(r'hx-get="([^"]+)"')
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/static/[^"]+)"')
-SKIP = re.compile(r"/(logout|language)|\.(xlsx|csv)(\?|$)|/export")
-
 
 
 def crawl(app, username: str) -> tuple[dict, dict]:
@@ -29,38 +22,18 @@ def crawl(app, username: str) -> tuple[dict, dict]:
     client, token = logged_in(app, username)
     assets: dict[str, int] = {}
     pages, partials = {}, {}
-    queue, seen, shapes = deque(["/"]), {"/"}, {}
-    while queue and len(pages) < MAX_PAGES:
-        path = queue.popleft()
-        response = client.get(path)
-        if response.status_code != 200 or not response.mimetype == "text/html":
+    for url, response, is_partial in crawl_pages(client, PER_SHAPE):
+        if is_partial:
+            if response.status_code == 200:
+                partials[url] = gz(response.get_data())
             continue
-        body = response.get_data()
-        text = body.decode()
-        total = gz(body)
+        text = response.get_data(as_text=True)
+        total = gz(response.get_data())
         for asset in set(ASSET.findall(text)):
             if asset not in assets:
-                assets[asset] = gz(client.get(html.unescape(asset)).get_data())
+                assets[asset] = gz(client.get(asset).get_data())
             total += assets[asset]
-        pages[path] = total
-        for url in HX_GET.findall(text):
-            url = html.unescape(url)
-            if url not in partials:
-                fragment = client.get(url, headers={"HX-Request": "true"})
-                if fragment.status_code == 200:
-                    partials[url] = gz(fragment.get_data())
-        for href in LINK.findall(text):
-            href = html.unescape(href)
-            parts = urlsplit(urljoin(path, href))
-            if parts.netloc or SKIP.search(href) or parts.path.startswith("/static/"):
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            # Every kind of page, a few of each: the day before, the day before that … are the same page.
-            shape = (re.sub(r"\d+", "#", parts.path), tuple(sorted(parse_qs(parts.query, keep_blank_values=True))))
-            if target not in seen and shapes.get(shape, 0) < PER_SHAPE:
-                seen.add(target)
-                shapes[shape] = shapes.get(shape, 0) + 1
-                queue.append(target)
+        pages[url] = total
     if username == "librarian1":
         point = re.search(r"/points/(\d+)/tally", " ".join(pages))
         if point:

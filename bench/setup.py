@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
@@ -15,7 +16,6 @@ def demo_app():
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
     os.environ["INSTANCE_PATH"] = tmp
     os.environ["APP_ENV"] = "development"
-    sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
 
     from app import create_app

@@ -149,6 +149,7 @@ def _own_ids(form, attendee=None):
     """Field ids unique on the session page, where the add form and inline edit rows are open at once."""
     for field in form:
         field.id = f"{field.name}-{attendee.id if attendee else 'new'}"
+        field.label.field_id = field.id  # the label was made with the old id: keep <label for> on its field
     return form
 
 

@@ -1,0 +1,116 @@
+"""Real app servers for the multi-server and fault tests: gunicorn processes
+started on free local ports against the test database, and a browser-like
+HTTP client (cookies, CSRF token) for them."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """`gunicorn wsgi:app` as `make run` starts it, on the test database."""
+
+    def __init__(self, app, workers: int = 2, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+                        SECRET_KEY=app.config["SECRET_KEY"], APP_ENV="development",
+                        INSTANCE_PATH=os.environ["INSTANCE_PATH"])
+        self.workers = workers
+        self.process = None
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+             "--graceful-timeout", "2", "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200 and len(self.worker_pids()) == self.workers:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(p) for p in children.read_text().split()]
+        except OSError:
+            return []
+
+    def kill_master(self):
+        """kill -9 the master and its workers, as a crash or the OOM killer would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+class Browser:
+    """A browser-like HTTP client: its own cookies, the page's CSRF token."""
+
+    def __init__(self):
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.token = None
+
+    def get(self, url: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(url, timeout=30) as response:
+                body = response.read().decode()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            body, status = error.read().decode(), error.code
+        match = CSRF.search(body)
+        if match:
+            self.token = match.group(1)
+        return status, body
+
+    def post(self, url: str, data: dict, headers: dict | None = None) -> tuple[int, str, dict]:
+        body = urllib.parse.urlencode({"csrf_token": self.token, **data}).encode()
+        request = urllib.request.Request(url, data=body, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(), dict(error.headers)
+
+    def log_in(self, base: str, username: str, password: str = PASSWORD) -> tuple[int, str]:
+        self.get(f"{base}/login")
+        status, body, _headers = self.post(f"{base}/login", {"username": username, "password": password})
+        if status == 200:  # the 303 was followed to the home page
+            match = CSRF.search(body)
+            self.token = match.group(1) if match else self.token
+        return status, body

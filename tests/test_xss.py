@@ -1,0 +1,90 @@
+"""Stored XSS: script payloads in every free-text column of every table —
+what a form or an import would store — are shown escaped on every page and
+htmx partial each role reaches (tests/crawl.py), and neutralised in exports."""
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import CheckConstraint, String, Text
+
+from app.extensions import db
+from tests.crawl import crawl
+
+PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
+            "javascript:alert(1)//", "=HYPERLINK(\"http://x\")"]
+RAW = ("<script>alert", "<img src=x", "<svg onload")
+# Columns that are not free text: keys, codes, enumerations (their CHECK
+# constraints refuse anything else), secrets, JSON documents, languages.
+NOT_FREE_TEXT = {"username", "password_hash", "code", "name_key", "language", "rows", "before", "after",
+                 "token_hash", "id_hash", "key", "division_type", "source_address", "link"}
+
+
+def free_text_columns():
+    for table in db.metadata.sorted_tables:
+        checked = " ".join(str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint))
+        for column in table.columns:
+            if (isinstance(column.type, (String, Text)) and column.name not in NOT_FREE_TEXT
+                    and not column.primary_key and not column.foreign_keys
+                    and not re.search(rf"\b{column.name}\b", checked)):
+                yield table, column
+
+
+@pytest.fixture
+def poisoned(app, world):
+    """The world, with a record of every kind, then every free-text column set to a payload."""
+    from app.equipment.models import EquipmentEvent, EquipmentItem
+    from app.reports.models import PeriodReport
+    from app.resources.models import Resource
+    from app.visits.models import VisitCount
+    from tests.test_training import make_attendee, make_session
+
+    session = make_session(app, world, start_date=date(2026, 5, 4), end_date=date(2026, 5, 4))
+    make_attendee(app, session)
+    with app.app_context():
+        item = EquipmentItem(point_id=world.point_a.id, category="computer", description="Máy tính", quantity=2)
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(EquipmentEvent(item_id=item.id, occurred_on=date(2026, 5, 2), kind="repair",
+                                      description="Thay ổ cứng", recorded_by_id=world.librarian_a.id))
+        db.session.add(Resource(province_id=world.province_p.id, title="Thư viện số", link="https://example.vn"))
+        db.session.add(PeriodReport(commune_id=world.commune_a.id, year=2026, month=4, status="returned",
+                                    note="Ghi chú", comment="Thiếu số liệu"))
+        db.session.add(VisitCount(point_id=world.point_a.id, day=date(2026, 5, 4), service="reading",
+                                  reader_group="children", count=3))
+        db.session.commit()
+        changed = []
+        for n, (table, column) in enumerate(free_text_columns()):
+            payload = f"{PAYLOADS[n % len(PAYLOADS)]}{n}"
+            if column.type.length:
+                payload = payload[:column.type.length]
+            db.session.execute(table.update().values({column.name: payload}))
+            changed.append(f"{table.name}.{column.name}")
+        db.session.commit()
+    assert {"unit.name", "library_point.name", "equipment_item.description", "training_session.title",
+            "attendance.full_name", "shared_resource.title", "period_report.comment", "user_account.full_name"} <= set(changed)
+    return changed
+
+
+@pytest.mark.parametrize("role", ["librarian_a", "trainer_p", "province_staff_p", "admin"])
+def test_payloads_are_escaped_on_every_page_and_partial(poisoned, as_user, role):
+    client = as_user(role)
+    reached = 0
+    for url, response, _partial in crawl(client, per_shape=2, limit=400):
+        reached += 1
+        body = response.get_data(as_text=True)
+        for raw in RAW:
+            assert raw not in body, (role, url, raw)
+    assert reached > 10  # the crawl really went through the pages
+
+
+def test_exports_neutralise_the_payloads(poisoned, as_user, world):
+    client = as_user("province_staff_p")
+    for url in ("/province/export.csv?kind=year&year=2026", f"/points/{world.point_a.id}/equipment/export.csv",
+                f"/communes/{world.commune_a.id}/visits/export.csv?year=2026"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for row in csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@")), (url, cell)
