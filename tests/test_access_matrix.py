@@ -226,3 +226,54 @@ def test_route_access(app, world, case):
             else:
                 response = client.post(url, data={"csrf_token": csrf_token(client, "/login")})
             check(response, want, (endpoint, role, which))
+
+
+def fingerprint(app):
+    """Every row of every table: what a refused request must leave as it was."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    with app.app_context():
+        return {table.name: sorted(map(repr, db.session.execute(select(table)).all()))
+                for table in db.metadata.sorted_tables}
+
+
+POSTS = [case for case in MATRIX if case[1] == "POST" and case[0] not in ("users.logout", "users.set_language")]
+
+
+@pytest.mark.parametrize("case", POSTS, ids=lambda c: c[0])
+def test_refused_posts_change_nothing(app, world, case):
+    """A POST refused for a foreign object (any role but admin), or sent
+    without its CSRF token (even by an admin), leaves every table as it was."""
+    endpoint, _method, targets = case
+    attempts = [(role, "foreign", True) for role in ROLES[1:-1] if targets]
+    attempts += [(role, "own", True) for role in ROLES[1:-1]
+                 if (MATRIX[case][role][0] if isinstance(MATRIX[case][role], tuple) else MATRIX[case][role]) == 403]
+    attempts.append(("admin", "own", False))  # allowed, but no CSRF token
+    for role, which, with_token in attempts:
+        client = app.test_client()
+        assert login(client, getattr(world, role).name).status_code == 303
+        target = None if targets is None else targets[0 if which == "own" else 1]
+        url = url_for_case(app, endpoint, target, world)
+        data = {"csrf_token": csrf_token(client, "/login")} if with_token else {}
+        before = fingerprint(app)
+        response = client.post(url, data=data)
+        assert response.status_code in ((403, 404) if with_token else (400,)), (endpoint, role, which,
+                                                                                 response.status_code)
+        assert fingerprint(app) == before, (endpoint, role, which)
+
+
+@pytest.mark.parametrize("case", [c for c in MATRIX if c[1] == "GET"], ids=lambda c: c[0])
+def test_security_headers_on_every_page(app, world, case):
+    endpoint, _method, targets = case
+    client = app.test_client()
+    assert login(client, world.admin.name).status_code == 303
+    response = client.get(url_for_case(app, endpoint, targets[0] if targets else None, world))
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"], endpoint
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "HX-Request" in response.headers["Vary"]
+    if response.mimetype == "text/html":
+        assert response.headers["Cache-Control"] == "no-store"

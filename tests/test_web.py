@@ -138,3 +138,29 @@ def test_pages_answer_503_without_a_trace_when_the_database_is_gone(app, world, 
         assert "Traceback" not in body and "sqlalchemy" not in body.lower() and "none.db" not in body
         assert response.headers["Retry-After"] == "30"
     assert broken_client.post("/login", data={"username": "x", "password": "y"}).status_code in (400, 503)
+
+
+def test_production_shows_no_debug_output(app, world, monkeypatch):
+    """In production an unexpected error is a short localized 500 page: no
+    traceback, no exception text, no debugger."""
+    from app.access import public
+
+    class Production(ProductionConfig):
+        SECRET_KEY = "a-production-key"
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    production = create_app(Production)
+
+    @public
+    def boom():
+        raise ZeroDivisionError("secret detail")
+
+    production.add_url_rule("/boom", "boom", boom)
+    assert not production.debug and not production.testing
+    response = production.test_client().get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Đã xảy ra lỗi" in body
+    for leak in ("Traceback", "ZeroDivisionError", "secret detail", "werkzeug", "Werkzeug"):
+        assert leak not in body, leak
+    assert "Werkzeug" not in response.headers.get("Server", "")
