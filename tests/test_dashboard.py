@@ -169,8 +169,8 @@ def test_htmx_gets_only_the_table(figures, as_user):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body and '<div id="commune-table">' in body
     # The filter form stays on the page; its sort fields follow the table out of band.
-    assert '<span id="filter-order" hx-swap-oob="true"><input type="hidden" name="sort" value="visits">' in body
-    assert '<span id="period-keep" hx-swap-oob="true">' in body
+    assert '<span id="filter-order" class="keep" hx-swap-oob="true"><input type="hidden" name="sort" value="visits">' in body
+    assert '<span id="period-keep" class="keep" hx-swap-oob="true">' in body
     assert "<form" not in body
     assert "HX-Request" in response.headers["Vary"]
     assert list(commune_rows(body)) == ["Xã A", "Xã B", "Xã D"]
