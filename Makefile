@@ -51,7 +51,7 @@ test-postgres: $(VENV)/.dev translations browser-deps
 browser-deps:
 	@tools/ensure-debian-package.sh chromium /usr/bin/chromium
 
-## bench: page sizes (gzipped), response times and the province roll-up (1x and 10x history) on demo data
+## bench: page weight, server times, the province roll-up (1x and 10x history), every page per role, and load under gunicorn + wrk
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/equipment.py
