@@ -105,6 +105,11 @@ def target_status(growth: float | None, target_min: float) -> str | None:
     return MISSED
 
 
+def recent_years(today: date, count: int = 5) -> range:
+    """The years a period can be chosen from, newest first."""
+    return range(today.year, today.year - count, -1)
+
+
 def _whole(value, default: int) -> int:
     try:
         return int(value) if value not in (None, "") else default

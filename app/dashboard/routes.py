@@ -16,7 +16,7 @@ from app.units.models import COMMUNE, Unit
 from app.units.queries import points_for, progress_of
 from app.users.models import ROLES
 from app.visits.models import GROUPS, SERVICES
-from app.visits.queries import breakdown, commune_point_ids, province_point_ids
+from app.visits.queries import breakdown, commune_point_ids, growth_by_commune, province_point_ids
 from app.visits.routes import trend
 
 login_required_for(bp)
@@ -67,8 +67,10 @@ def _table() -> tuple:
     return province, today, period, rollup, state, rows
 
 
-def _years(today):
-    return range(today.year, today.year - 5, -1)
+def _period_args(period, province) -> dict:
+    """The period (and an administrator's province) as the query arguments every link of these pages carries."""
+    return {"kind": period.kind, "year": period.year, "number": period.number,
+            "province": province.id if current_user.role == "admin" else None}
 
 
 @bp.get("/province")
@@ -77,14 +79,13 @@ def province_dashboard():
     """The province for a period: tiles, and every commune's figures in a table
     the province staff sort and filter (htmx swaps the table; plain links without JS)."""
     province, today, period, rollup, state, rows = _table()
-    period_args = {"kind": period.kind, "year": period.year, "number": period.number,
-                   "province": province.id if current_user.role == "admin" else None}
     table_state = {"show": state["show"] if state["show"] != "all" else None, "q": state["q"] or None,
                    "sort": state["sort"] if state["sort"] != "name" else None,
                    "dir": state["dir"] if state["dir"] != "asc" else None}  # in the URLs; defaults left out
     return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
                   period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state, table_state=table_state,
-                  period_args=period_args, years=_years(today), oob=is_fragment_request())
+                  period_args=_period_args(period, province), years=periods.recent_years(today),
+                  oob=is_fragment_request())
 
 
 @bp.get("/province/communes/<int:id>")
@@ -97,7 +98,8 @@ def commune_page(obj: Unit):
     period = periods.from_args(request.args, today)
     detail = commune_detail(obj, period, today)
     return render("dashboard/commune.html", commune=obj, province=obj.parent, period=period, detail=detail,
-                  years=_years(today), services=SERVICES, groups=GROUPS, trend=trend(commune_point_ids(obj), today))
+                  period_args=_period_args(period, obj.parent), years=periods.recent_years(today), services=SERVICES,
+                  groups=GROUPS, trend=trend(commune_point_ids(obj), today))
 
 
 @bp.get("/province/trends")
@@ -108,12 +110,13 @@ def trends():
     province = _province()
     today = today_local()
     period = periods.from_args(request.args, today)
-    rollup = province_rollup(province, period, today)
-    rows = rollup["rows"]
+    current = period.range_until(today)
+    rows = growth_by_commune(province, current, period.previous_year_range(today))
     bars = charts.growth_bars([(r["name"], r["growth"], r["status"]) for r in rows],
                               (province.growth_target_min, province.growth_target_max))
-    return render("dashboard/trends.html", province=province, period=period, rollup=rollup, bars=bars,
-                  no_comparison=sum(1 for r in rows if r["growth"] is None), years=_years(today),
+    return render("dashboard/trends.html", province=province, period=period, current=current, bars=bars,
+                  no_comparison=sum(1 for r in rows if r["growth"] is None), years=periods.recent_years(today),
+                  period_args=_period_args(period, province),
                   trend=trend(province_point_ids(province.id), today))
 
 
@@ -199,6 +202,7 @@ def printable():
         "signer": (request.args.get("signer") or "")[:80],
     }
     return render("dashboard/report_print.html", province=province, period=period, rollup=rollup,
+                  period_args=_period_args(period, province),
                   totals=rollup["totals"], rows=rollup["rows"], fields=fields, today=today,
                   completeness=reports.completeness(province, period, today), steps=steps,
                   no_step=[c for c in communes if not any(c["steps"])],

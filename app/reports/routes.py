@@ -81,7 +81,7 @@ def commune_reports(obj: Unit):
         views.append({"label": label, "approved": states.count(APPROVED), "months": len(states),
                       "waiting": states.count(SUBMITTED), "returned": states.count(RETURNED)})
     return render("reports/commune.html", commune=commune, year=year, months=months, today=today, views=views,
-                  years=range(today.year, today.year - 5, -1))
+                  years=periods.recent_years(today))
 
 
 @bp.get("/communes/<int:id>/reports/<int:year>/<int:month>")
@@ -219,7 +219,7 @@ def completeness():
     period = periods.from_args(request.args, today)
     figures = queries.completeness(province, period, today)
     return render("reports/completeness.html", province=province, period=period, figures=figures,
-                  years=range(today.year, today.year - 5, -1))
+                  years=periods.recent_years(today))
 
 
 @bp.post("/reports/<int:year>/<int:month>/approve")
