@@ -1,7 +1,7 @@
 """Form pieces shared by the domains."""
-from flask_babel import get_translations, lazy_gettext as _l
+from flask_babel import get_translations, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField
+from wtforms import DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import ValidationError
 
 
@@ -56,6 +56,13 @@ class Form(FlaskForm):
         def get_translations(self, form):
             return _catalog_translations
 
+        def render_field(self, field, render_kw):
+            # The CSRF token is rendered without an id: a page with several
+            # forms would otherwise carry id="csrf_token" several times.
+            if field.short_name == self.csrf_field_name:
+                render_kw = dict(render_kw, id=False)
+            return super().render_field(field, render_kw)
+
 
 class EmptyForm(Form):
     """Only the CSRF token, for one-button actions (deactivate, log out)."""
@@ -80,8 +87,9 @@ class LocalDateField(DateField):
     """A date typed as dd/mm/yyyy or sent by <input type="date"> as yyyy-mm-dd."""
 
     def __init__(self, label=None, validators=None, **kwargs):
+        # No placeholder: it renders as <input type="date">, where the browser
+        # draws its own date mask and a placeholder is not allowed.
         kwargs.setdefault("format", ["%Y-%m-%d", "%d/%m/%Y"])
-        kwargs.setdefault("render_kw", {}).setdefault("placeholder", "dd/mm/yyyy")
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):
@@ -92,10 +100,23 @@ class LocalDateField(DateField):
 
 
 class LocalIntegerField(IntegerField):
+    """A whole number typed as 450000, 450.000 or 450 000 (the Vietnamese
+    thousands separator), as a spreadsheet cell may hold it too."""
+
     def process_formdata(self, valuelist):
+        from app.spreadsheets import whole_number
+
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        if raw == "":
+            self.data = None
+            return
+        sign = -1 if raw.startswith("-") else 1  # a minus is read, so the field's range can refuse it by name
         try:
-            super().process_formdata(valuelist)
+            self.data = sign * whole_number(raw.lstrip("-").strip(), 0, 10**15)
         except ValueError:
+            self.data = None
             raise ValueError(_l("Enter a whole number.")) from None
 
 
@@ -109,3 +130,19 @@ def not_in_future(form, field):
 def no_control_chars(form, field):
     if field.data and any(ord(c) < 32 and c not in "\t\n\r" for c in field.data):
         raise ValidationError(_l("This text contains characters that are not allowed."))
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal names what was sent and what may be chosen: a
+    post no page would send, or a spreadsheet cell, gets a message the user
+    can act on instead of "Not a valid choice"."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            allowed = ", ".join(str(label) for value, label in self.choices if value not in ("", None))
+            sent = self.raw_data[0].strip() if self.raw_data else ""
+            if not sent:
+                raise ValidationError(_("Choose one of: %(choices)s.", choices=allowed)) from None
+            raise ValidationError(_("“%(value)s” is not one of: %(choices)s.", value=sent, choices=allowed)) from None

@@ -35,7 +35,7 @@ def main():
     app = demo_app()
     from app.equipment.io import template_headers
     from app.equipment.models import EquipmentItem
-    from app.imports import ImportBatch
+    from app.imports.models import ImportBatch
     from app.extensions import db
     from app.users.models import User
 

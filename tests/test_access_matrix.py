@@ -121,7 +121,8 @@ def make_training_target(target, world):
     from datetime import date
 
     from app.extensions import db
-    from app.training.models import Attendance, AttendanceBatch, TrainingSession
+    from app.imports.models import ImportBatch
+    from app.training.models import Attendance, TrainingSession
 
     place = target.split("_")[1]
     trainer_id = (world.trainer_p if place == "a" else world.trainer_q).id
@@ -136,7 +137,7 @@ def make_training_target(target, world):
         obj = Attendance(session_id=session.id, full_name="Nguyễn Văn An", name_key="nguyen van an", gender="male",
                          commune_id=commune_id)
     elif target.startswith("tbatch_"):
-        obj = AttendanceBatch(session_id=session.id, user_id=trainer_id, rows="[]")
+        obj = ImportBatch(kind="attendance", session_id=session.id, user_id=trainer_id, rows="[]")
     db.session.add(obj)
     db.session.commit()
     return obj.id
@@ -147,7 +148,7 @@ def make_target(target, world):
     a shared resource, or a training target."""
     from app.equipment.models import EquipmentItem
     from app.extensions import db
-    from app.imports import ImportBatch
+    from app.imports.models import ImportBatch
 
     if target.split("_")[0] in ("session", "attendee", "tbatch"):
         return make_training_target(target, world)

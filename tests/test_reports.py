@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from app import access
+from app.reports import locks
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.reports import workflow
@@ -94,12 +94,12 @@ def test_an_approved_month_locks_the_communes_records(app, world):
     approve_june(app, world)
     with app.test_request_context():
         point = db.session.get(LibraryPoint, world.point_a.id)
-        lock = access.period_lock(point, date(2025, 6, 30))
+        lock = locks.period_lock(point, date(2025, 6, 30))
         assert lock.period == "06/2025" and lock.approved_by
-        assert access.period_lock(point, date(2025, 7, 1)) is None
-        assert access.period_lock(db.session.get(LibraryPoint, world.point_b.id), date(2025, 6, 30)) is None
-        with pytest.raises(access.PeriodLocked):
-            access.refuse_if_locked(point, date(2025, 7, 2), date(2025, 6, 1))
+        assert locks.period_lock(point, date(2025, 7, 1)) is None
+        assert locks.period_lock(db.session.get(LibraryPoint, world.point_b.id), date(2025, 6, 30)) is None
+        with pytest.raises(locks.PeriodLocked):
+            locks.refuse_if_locked(point, date(2025, 7, 2), date(2025, 6, 1))
 
 
 def test_a_tally_in_an_approved_month_is_refused_and_a_reopened_one_accepted(app, world, as_user):
@@ -253,7 +253,7 @@ def locked(app, world):
 
     from app.equipment.models import EquipmentItem
     from app.formatting import today_local
-    from app.imports import ImportBatch
+    from app.imports.models import ImportBatch
 
     with app.test_request_context():
         today = today_local()
@@ -393,13 +393,13 @@ def test_completeness_of_a_quarter_against_hand_counts(app, world, as_user):
 @pytest.fixture
 def training_in_june(app, world, locked):
     """A session of commune A on 12/06/2025 (a locked month) run by trainer_p, with one attendee and a batch."""
-    from app.training.models import AttendanceBatch
+    from app.imports.models import ImportBatch
     from tests.test_training import make_attendee, make_session
 
     session_id = make_session(app, world, start_date=date(2025, 6, 12), end_date=date(2025, 6, 12))
     attendee_id = make_attendee(app, session_id)
     with app.app_context():
-        batch = AttendanceBatch(session_id=session_id, user_id=world.trainer_p.id, rows="[]")
+        batch = ImportBatch(kind="attendance", session_id=session_id, user_id=world.trainer_p.id, rows="[]")
         db.session.add(batch)
         db.session.commit()
         return {"session": session_id, "attendee": attendee_id, "batch": batch.id}

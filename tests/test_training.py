@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.training.models import Attendance, AttendanceBatch, TrainingSession
+from app.imports.models import ImportBatch
+from app.training.models import Attendance, TrainingSession
 from tests.conftest import fetch, login, post
 from tests.factories import make_commune
 
@@ -416,7 +417,7 @@ def test_paste_preview_then_confirm(app, as_user, world):
     # Likely duplicates are warnings: one already on the list, one twice in the paste.
     assert "Hoàng Văn Long đã có trong danh sách" in body and "nguyen thi hoa cũng có ở dòng 2" in body
     with app.app_context():
-        batch = db.session.scalar(select(AttendanceBatch))
+        batch = db.session.scalar(select(ImportBatch))
         assert (batch.source, batch.user_id, batch.session_id) == ("paste", world.trainer_p.id, session)
     assert post(client, f"/training/batches/{batch.id}").status_code == 303
     with app.app_context():
@@ -427,9 +428,11 @@ def test_paste_preview_then_confirm(app, as_user, world):
             ("Lò Văn Pá", "male", None, "Người cao tuổi", world.commune_a.id),
             ("nguyen thi hoa", "female", 1990, "Giáo viên", world.commune_a.id),
         ]
-        assert all(p.present for p in people) and db.session.scalar(select(AttendanceBatch)) is None
+        assert all(p.present for p in people) and db.session.scalar(select(ImportBatch.saved_at)) is not None
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "import"))
-    assert post(client, f"/training/batches/{batch.id}").status_code == 404  # confirmed once
+    again = post(client, f"/training/batches/{batch.id}", follow_redirects=True)  # saved once
+    assert again.status_code == 200 and "đã được lưu lúc" in again.get_data(as_text=True)
+    assert count(app, Attendance) == 5
 
 
 def test_paste_errors_per_line_save_nothing(app, as_user, world):
@@ -445,12 +448,12 @@ def test_paste_errors_per_line_save_nothing(app, as_user, world):
     response = post(client, f"/training/{session}/paste", {"lines": lines})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    for message in ["Nhập họ và tên của học viên", "Giới tính “không rõ” không rõ", f"Nhập năm sinh từ 1900 đến {THIS_YEAR}"]:
+    for message in ["Nhập họ và tên của học viên", "“không rõ” không có trong danh sách: Nam, Nữ", f"Nhập năm sinh từ 1900 đến {THIS_YEAR}"]:
         assert message in body, message
     assert "<tr><td>2</td>" in body and "<tr><td>3</td>" in body and "<tr><td>4</td>" in body and "<tr><td>5</td>" in body
     assert "<tr><td>1</td>" not in body
     assert 'name="lines"' in body and "Lê Văn Tám" in body  # the text is kept for correcting
-    assert count(app, Attendance) == 0 and count(app, AttendanceBatch) == 0
+    assert count(app, Attendance) == 0 and count(app, ImportBatch) == 0
 
 
 def test_paste_of_more_than_500_lines_is_refused(app, as_user, world):
@@ -460,7 +463,7 @@ def test_paste_of_more_than_500_lines_is_refused(app, as_user, world):
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Mỗi lần tối đa 500 dòng; bạn đã dán 501 dòng" in body and 'id="lines-error"' in body
-    assert count(app, Attendance) == 0 and count(app, AttendanceBatch) == 0
+    assert count(app, Attendance) == 0 and count(app, ImportBatch) == 0
     ok = post(as_user("trainer_p"), f"/training/{session}/paste",
               {"lines": "\n".join(f"Người {i}; nam; 1990; Học sinh" for i in range(500))})
     assert ok.status_code == 200
@@ -472,18 +475,18 @@ def test_batch_confirm_is_all_or_nothing(app, as_user, world):
             "commune_id": world.commune_a.id, "phone": ""}
     bad = {**good, "full_name": "Sai", "gender": "robot"}  # refused by the database's check
     with app.app_context():
-        batch = AttendanceBatch(session_id=session, user_id=world.trainer_p.id, rows=json.dumps([good, bad]))
+        batch = ImportBatch(kind="attendance", session_id=session, user_id=world.trainer_p.id, rows=json.dumps([good, bad]))
         db.session.add(batch)
         db.session.commit()
         batch_id = batch.id
     assert post(as_user("trainer_p"), f"/training/batches/{batch_id}").status_code == 500
-    assert count(app, Attendance) == 0 and count(app, AttendanceBatch) == 1
+    assert count(app, Attendance) == 0 and count(app, ImportBatch) == 1
 
 
 def test_only_the_uploader_confirms_a_batch(app, world):
     session = make_session(app, world)
     with app.app_context():
-        batch = AttendanceBatch(session_id=session, user_id=world.trainer_p.id, rows="[]")
+        batch = ImportBatch(kind="attendance", session_id=session, user_id=world.trainer_p.id, rows="[]")
         db.session.add(batch)
         db.session.commit()
         batch_id = batch.id
@@ -491,7 +494,7 @@ def test_only_the_uploader_confirms_a_batch(app, world):
         client = app.test_client()
         login(client, getattr(world, user).name)
         assert post(client, f"/training/batches/{batch_id}").status_code == 403, user
-    assert count(app, AttendanceBatch) == 1
+    assert count(app, ImportBatch) == 1
 
 
 # --- File import -----------------------------------------------------------------------------------
@@ -534,7 +537,7 @@ def test_xlsx_import_preview_then_confirm(app, as_user, world):
     assert response.status_code == 200, body[-2000:]
     assert "Hoàng Văn Long" in body and count(app, Attendance) == 0
     with app.app_context():
-        batch_id = db.session.scalar(select(AttendanceBatch.id))
+        batch_id = db.session.scalar(select(ImportBatch.id))
     assert post(client, f"/training/batches/{batch_id}").status_code == 303
     with app.app_context():
         people = db.session.scalars(select(Attendance).order_by(Attendance.id)).all()
@@ -555,8 +558,8 @@ def test_file_import_errors_save_nothing(app, as_user, world):
     response = upload(client, session, data, "loi.xlsx")
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "“Xã C” không phải là xã/phường của tỉnh này" in body and "Nhập năm sinh từ 1900" in body
-    assert count(app, Attendance) == 0 and count(app, AttendanceBatch) == 0
+    assert "“Xã C” không phải là xã/phường của tỉnh này" in body and "Nhập một số nguyên" in body
+    assert count(app, Attendance) == 0 and count(app, ImportBatch) == 0
     missing = upload(client, session, "Tên người,Năm sinh\nAn,1990\n".encode(), "thieu.csv")
     assert missing.status_code == 422 and "Thiếu cột" in missing.get_data(as_text=True)
     for data, filename, message in [(b"hello", "notes.txt", "Hãy tải lên tệp .xlsx hoặc .csv"),

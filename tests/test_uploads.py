@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.imports import ImportBatch
-from app.training.models import AttendanceBatch
+from app.imports.models import ImportBatch
 from tests.conftest import post
 from tests.test_training import make_session
 
@@ -40,8 +39,7 @@ BAD_FILES = [
 
 def batches(app) -> int:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(ImportBatch))
-                + db.session.scalar(select(func.count()).select_from(AttendanceBatch)))
+        return (db.session.scalar(select(func.count()).select_from(ImportBatch)))
 
 
 @pytest.mark.parametrize("kind", sorted(IMPORTS))

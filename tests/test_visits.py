@@ -7,11 +7,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from app import access
+from app.reports import locks
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.formatting import today_local
-from app.imports import ImportBatch
+from app.imports.models import ImportBatch
 from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_status
 from app.units.models import LibraryPoint, Unit
 from app.visits import queries
@@ -390,10 +390,10 @@ def june_2025_locked(monkeypatch):
 
     def lock(obj, day, for_write=False):
         if (day.year, day.month) == (2025, 6):
-            return access.PeriodLock("06/2025", "Nguyễn Thị Thu Hà", approved)
+            return locks.PeriodLock("06/2025", "Nguyễn Thị Thu Hà", approved)
         return None
 
-    monkeypatch.setattr(access, "period_lock", lock)
+    monkeypatch.setattr(locks, "period_lock", lock)
 
 
 def test_a_locked_period_refuses_taps_with_the_reason(app, world, as_user, june_2025_locked):
@@ -449,7 +449,9 @@ def test_import_preview_then_confirm_sets_the_counts(app, world, as_user):
     assert counts(app, world.point_a.id) == {(date(2025, 6, 1), "reading", "children"): 12,
                                              (date(2025, 6, 1), "lending", "adults"): 5,
                                              (date(2025, 6, 2), "digital", "elderly"): 1200}
-    assert post(client, f"/visits/imports/{batch_id}").status_code == 404  # a batch is confirmed once
+    again = post(client, f"/visits/imports/{batch_id}", follow_redirects=True)  # a batch is saved once
+    assert again.status_code == 200 and "đã được lưu lúc" in again.get_data(as_text=True)
+    assert counts(app, world.point_a.id)[(date(2025, 6, 2), "digital", "elderly")] == 1200
 
 
 def test_import_with_any_bad_row_saves_nothing_and_names_each_error(app, world, as_user):

@@ -1,27 +1,26 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.equipment.models import (
     ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, EVENT_KINDS, FUNDING_SOURCES, RECORDABLE_KINDS,
 )
-from app.forms_base import Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars, not_in_future
+from app.forms_base import ChoiceField, Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars, not_in_future
 
 MAX_VND = 10_000_000_000  # ten billion đồng: far above any library item
 
 
 class ItemForm(VersionedForm):
-    category = SelectField(_l("Category"), choices=list(CATEGORIES.items()))
+    category = ChoiceField(_l("Category"), choices=list(CATEGORIES.items()))
     description = StringField(_l("Description"), validators=[DataRequired(), Length(max=200), no_control_chars],
                               description=_l("e.g. Dell desktop computer, wooden book rack 5 levels"))
     asset_code = StringField(_l("Asset code"), validators=[Optional(), Length(max=40), no_control_chars])
     quantity = LocalIntegerField(_l("Quantity"), default=1,
                                  validators=[InputRequired(), NumberRange(min=1, max=10000)],
                                  render_kw={"inputmode": "numeric", "min": 1})
-    condition = SelectField(_l("Condition"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
+    condition = ChoiceField(_l("Condition"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
     internet_connected = BooleanField(_l("Connected to the internet"), description=_l("For computers."))
-    funding_source = SelectField(_l("Funding source"), choices=list(FUNDING_SOURCES.items()), default="commune")
+    funding_source = ChoiceField(_l("Funding source"), choices=list(FUNDING_SOURCES.items()), default="commune")
     received_on = LocalDateField(_l("Received on"), validators=[Optional(), not_in_future])
     unit_value = LocalIntegerField(_l("Unit value (VND)"), validators=[Optional(), NumberRange(min=0, max=MAX_VND)],
                                    render_kw={"inputmode": "numeric", "min": 0})
@@ -74,7 +73,3 @@ class RegisterFilterForm(Form):
     year = LocalIntegerField(_l("Received in year"), validators=[Optional(), NumberRange(min=1950, max=2100)],
                              render_kw={"inputmode": "numeric"})
 
-
-class ImportForm(Form):
-    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(message=_l("Choose a file to upload."))],
-                     render_kw={"accept": ".xlsx,.csv"})

@@ -1,14 +1,16 @@
-"""The register as a spreadsheet: the template, reading an upload into checked
-rows, and the rows of an export."""
-from datetime import date, datetime
+"""The register as a spreadsheet: its import (checked by ItemForm) and the rows of an export."""
+from datetime import date
 
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask import url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import select
 
+from app.audit import models as audit
+from app.equipment.forms import ItemForm
 from app.equipment.models import CATEGORIES, CONDITIONS, FUNDING_SOURCES, IN_USE, EquipmentItem
 from app.extensions import db
-from app.formatting import fold, parse_date
-from app.spreadsheets import whole_number
+from app.formatting import today_local
+from app.imports.pipeline import Importer
 from app.units.models import LibraryPoint, Unit
 
 # Column key → label; the labels are the spreadsheet's headers (in Vietnamese in the template).
@@ -24,32 +26,24 @@ COLUMNS = {
     "unit_value": _l("Unit value (VND)"),
     "notes": _l("Notes"),
 }
-REQUIRED = ("category", "description", "quantity")
-YES = {"co", "x", "yes", "y", "1", "true", "co ket noi"}
-NO = {"", "khong", "no", "n", "0", "false"}
-MAX_VALUE = 10_000_000_000
 
 
-def _names(key: str, label) -> set[str]:
-    """Ways a header or a value may be written: the key, and the label in both languages."""
-    names = {fold(key)}
-    for lang in ("vi", "en"):
-        with force_locale(lang):
-            names.add(fold(str(label)))
-    return names
+class EquipmentImporter(Importer):
+    """Items of a library point's register, one row per item or lot, checked by ItemForm."""
 
+    kind = "equipment"
+    columns = COLUMNS
+    required = ("category", "description", "quantity")
+    defaults = {"condition": IN_USE, "funding_source": "other"}
+    form = ItemForm
+    title = _l("Import equipment")
+    page_steps = _l("and fill one row per item (or per group of identical items).")
+    save_note = _l("Check the preview. Nothing is saved until you confirm, and then all rows are saved together.")
+    template_endpoint, upload_endpoint, confirm_endpoint = (
+        "equipment.import_template", "equipment.import_upload", "equipment.import_confirm")
+    template_filename, template_sheet = "mau-nhap-thiet-bi.xlsx", "Thiết bị"
 
-def _lookup(choices: dict) -> dict[str, str]:
-    return {name: key for key, label in choices.items() for name in _names(key, label)}
-
-
-def template_headers() -> list[str]:
-    with force_locale("vi"):
-        return [str(label) for label in COLUMNS.values()]
-
-
-def template_example_rows() -> list[list]:
-    with force_locale("vi"):
+    def example_rows(self):
         return [
             [str(CATEGORIES["computer"]), "Máy tính để bàn Dell (dự án BMGF)", "BMGF-2013-01", 5, str(CONDITIONS[IN_USE]),
              "có", str(FUNDING_SOURCES["bmgf"]), date(2013, 8, 15), 12_000_000, ""],
@@ -57,116 +51,30 @@ def template_example_rows() -> list[list]:
              "không", str(FUNDING_SOURCES["commune"]), date(2024, 3, 1), 1_500_000, ""],
         ]
 
+    def locked_days(self, point, records):
+        return [today_local(), *(r["received_on"] for r in records if r.get("received_on"))]
 
-def parse_rows(headers: list[str], rows: list[tuple[int, list]]):
-    """Check every row. Returns (items as dicts, errors as (row, column label,
-    message)); the caller saves nothing unless errors is empty."""
-    header_keys = _lookup(COLUMNS)
-    positions = {}
-    for i, header in enumerate(headers):
-        key = header_keys.get(fold(header))
-        if key and key not in positions:
-            positions[key] = i
-    missing = [str(COLUMNS[k]) for k in REQUIRED if k not in positions]
-    if missing:
-        return [], [(1, ", ".join(missing), _("Missing column. The first row must hold the column names of the template."))]
+    def save(self, point, records, batch):
+        rows = [{**record, "point_id": point.id, "version": 1} for record in records]
+        # All rows in one statement and one transaction: all are saved or none.
+        ids = db.session.scalars(
+            db.insert(EquipmentItem).returning(EquipmentItem.id, sort_by_parameter_order=True), rows
+        ).all() if rows else []
+        audit.record("import", point, after={"file": batch.filename, "items": len(ids), "item_ids": ids},
+                     unit_id=point.commune_id)
+        return len(ids)
 
-    categories, conditions, sources = _lookup(CATEGORIES), _lookup(CONDITIONS), _lookup(FUNDING_SOURCES)
-    items, errors = [], []
-    for number, values in rows:
-        def cell(key):
-            i = positions.get(key)
-            value = values[i] if i is not None and i < len(values) else ""
-            return value.strip() if isinstance(value, str) else value
+    def back_url(self, point):
+        return url_for("equipment.register", id=point.id)
 
-        item, row_errors = {}, []
+    def back_label(self, point):
+        return f"{_('Equipment register')} · {point.name}"
 
-        def error(key, message):
-            row_errors.append((number, str(COLUMNS[key]), message))
+    def saved_message(self, count):
+        return _("%(num)d items were imported into the register.", num=count)
 
-        category = categories.get(fold(cell("category")))
-        if category is None:
-            error("category", _("Unknown category “%(value)s”.", value=cell("category")))
-        item["category"] = category
-
-        description = str(cell("description") or "")
-        if not description:
-            error("description", _("A description is required."))
-        elif len(description) > 200:
-            error("description", _("At most %(max)d characters.", max=200))
-        item["description"] = description
-
-        asset_code = str(cell("asset_code") or "")
-        if len(asset_code) > 40:
-            error("asset_code", _("At most %(max)d characters.", max=40))
-        item["asset_code"] = asset_code
-
-        try:
-            item["quantity"] = whole_number(cell("quantity"), 1, 10000)
-        except ValueError:
-            error("quantity", _("The quantity must be a whole number from 1 to 10,000."))
-
-        raw = cell("condition")
-        item["condition"] = conditions.get(fold(raw)) if raw not in ("", None) else IN_USE
-        if item["condition"] is None:
-            error("condition", _("Unknown condition “%(value)s”.", value=raw))
-
-        raw = fold(cell("internet_connected") or "")
-        if raw in YES:
-            item["internet_connected"] = True
-        elif raw in NO:
-            item["internet_connected"] = False
-        else:
-            error("internet_connected", _("Write “có” or “không”."))
-        if item.get("internet_connected") and category not in (None, "computer", "network"):
-            error("internet_connected", _("Only computers and network devices are connected to the internet."))
-
-        raw = cell("funding_source")
-        item["funding_source"] = sources.get(fold(raw)) if raw not in ("", None) else "other"
-        if item["funding_source"] is None:
-            error("funding_source", _("Unknown funding source “%(value)s”.", value=raw))
-
-        raw = cell("received_on")
-        if isinstance(raw, datetime):
-            item["received_on"] = raw.date()
-        elif isinstance(raw, date):
-            item["received_on"] = raw
-        elif raw in ("", None):
-            item["received_on"] = None
-        else:
-            item["received_on"] = parse_date(str(raw))
-            if item["received_on"] is None:
-                error("received_on", _("Enter a date as dd/mm/yyyy."))
-
-        raw = cell("unit_value")
-        if raw in ("", None):
-            item["unit_value"] = None
-        else:
-            try:
-                item["unit_value"] = whole_number(raw, 0, MAX_VALUE)
-            except ValueError:
-                error("unit_value", _("The value must be a whole number of đồng, 0 or more."))
-
-        notes = str(cell("notes") or "")
-        if len(notes) > 2000:
-            error("notes", _("At most %(max)d characters.", max=2000))
-        item["notes"] = notes
-
-        for key in ("description", "asset_code", "notes"):
-            if any(ord(c) < 32 and c not in "\t\n\r" for c in item[key]):
-                error(key, _("This text contains characters that are not allowed."))
-        item["row"] = number
-        items.append(item)
-        errors.extend(row_errors)
-    return items, errors
-
-
-def to_json(items: list[dict]) -> list[dict]:
-    return [{**i, "received_on": i["received_on"].isoformat() if i.get("received_on") else None} for i in items]
-
-
-def from_json(items: list[dict]) -> list[dict]:
-    return [{**i, "received_on": date.fromisoformat(i["received_on"]) if i.get("received_on") else None} for i in items]
+    def save_label(self, count):
+        return ngettext("Save %(num)d item", "Save %(num)d items", count)
 
 
 # --- Export --------------------------------------------------------------------

@@ -1,18 +1,13 @@
-import json
-from datetime import timedelta
-
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from app.access import login_required_for, refuse_if_locked, requires, scope_points
+from app.access import login_required_for, requires, scope_points
 from app.audit import models as audit
 from app.equipment import bp
-from app.equipment.forms import EventForm, ImportForm, ItemForm, RegisterFilterForm, RestoreForm
-from app.equipment.io import (
-    export_headers, export_rows, from_json, parse_rows, template_example_rows, template_headers, to_json,
-)
+from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm
+from app.equipment.io import EquipmentImporter, export_headers, export_rows
 from app.equipment.models import (
     ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, FUNDING_SOURCES, LIQUIDATED, EquipmentEvent, EquipmentItem, StockTake,
 )
@@ -20,10 +15,12 @@ from app.equipment.queries import filtered_items, last_complete_stocktake, page_
 from app.extensions import db
 from app.formatting import today_local
 from app.forms_base import EmptyForm
-from app.imports import ImportBatch
+from app.imports import pipeline as imports
+from app.imports.models import ImportBatch
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
 from app.models_base import utcnow
-from app.spreadsheets import SpreadsheetError, csv_response, read_table, xlsx_response
+from app.reports.locks import refuse_if_locked
+from app.spreadsheets import csv_response, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 
 login_required_for(bp)
@@ -313,72 +310,25 @@ def stocktake_confirm(obj: EquipmentItem):
 
 # --- Import ----------------------------------------------------------------------------
 
+IMPORTER = EquipmentImporter()
+
+
 @bp.get("/equipment/import-template.xlsx")
 @requires("equipment.template")
 def import_template():
-    return xlsx_response("mau-nhap-thiet-bi.xlsx", "Thiết bị", template_headers(), template_example_rows())
+    return imports.template_response(IMPORTER)
 
 
 @bp.route("/points/<int:id>/equipment/import", methods=["GET", "POST"])
 @requires("equipment.edit", load=LibraryPoint)
 def import_upload(obj: LibraryPoint):
-    form = ImportForm()
-    if request.method == "GET":
-        return render("equipment/import.html", point=obj, form=form)
-    if not form.validate_on_submit():
-        return render_form_errors("equipment/import.html", point=obj, form=form)
-    upload = form.file.data
-    data = upload.read()
-    try:
-        headers, rows = read_table(upload.filename, data)
-    except SpreadsheetError as error:
-        form.file.errors.append(str(error))
-        return render_form_errors("equipment/import.html", point=obj, form=form)
-    items, errors = parse_rows(headers, rows)
-    if not items and not errors:
-        form.file.errors.append(_("The file has no rows below the column names."))
-        return render_form_errors("equipment/import.html", point=obj, form=form)
-    batch = None
-    # Old previews nobody confirmed, and this user's earlier preview for the point, are dropped.
-    db.session.execute(delete(ImportBatch).where(
-        (ImportBatch.created_at < utcnow() - timedelta(days=1))
-        | ((ImportBatch.user_id == current_user.id) & (ImportBatch.point_id == obj.id) & (ImportBatch.kind == "equipment"))))
-    if not errors:
-        batch = ImportBatch(kind="equipment", point=obj, user_id=current_user.id, filename=upload.filename[:200],
-                            rows=json.dumps(to_json(items), ensure_ascii=False))
-        db.session.add(batch)
-    db.session.commit()
-    by_row = {}
-    for row, column, message in errors:
-        by_row.setdefault(row, []).append((column, message))
-    return render("equipment/import_preview.html", point=obj, items=items, errors=errors, by_row=by_row,
-                  batch=batch, filename=upload.filename, confirm_form=EmptyForm(),
-                  status=200 if not errors else 422)
+    return imports.upload(IMPORTER, obj)
 
 
 @bp.post("/equipment/imports/<int:id>")
 @requires("equipment.import", load=ImportBatch)
 def import_confirm(obj: ImportBatch):
-    if obj.kind != "equipment":
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    point = obj.point
-    items = from_json(json.loads(obj.rows))
-    refuse_if_locked(point, today_local(), *(item["received_on"] for item in items if item.get("received_on")))
-    # Taking the batch is the claim: a second, concurrent confirmation finds it gone.
-    if db.session.execute(delete(ImportBatch).where(ImportBatch.id == obj.id)).rowcount != 1:
-        abort(409)
-    rows = [{**{k: v for k, v in item.items() if k != "row"}, "point_id": point.id, "version": 1} for item in items]
-    # All rows in one statement and one transaction: all are saved or none.
-    ids = db.session.scalars(
-        db.insert(EquipmentItem).returning(EquipmentItem.id, sort_by_parameter_order=True), rows
-    ).all() if rows else []
-    audit.record("import", point, after={"file": obj.filename, "items": len(ids), "item_ids": ids},
-                 unit_id=point.commune_id)
-    db.session.commit()
-    flash(_("%(num)d items were imported into the register.", num=len(ids)), "success")
-    return redirect(url_for("equipment.register", id=point.id))
+    return imports.confirm(IMPORTER, obj)
 
 
 # --- Export -------------------------------------------------------------------------------

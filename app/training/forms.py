@@ -6,7 +6,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.formatting import today_local
-from app.forms_base import Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars
+from app.forms_base import ChoiceField, Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars
 from app.training.models import GENDERS, MIN_BIRTH_YEAR, TOPICS
 
 MAX_PASTE_LINES = 500
@@ -69,7 +69,7 @@ class AttendeeForm(VersionedForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(message=_l("Enter the person's full name.")),
                                                          Length(max=120), no_control_chars],
                             render_kw={"autocomplete": "off"})
-    gender = SelectField(_l("Gender"), choices=[("", _l("—"))] + list(GENDERS.items()),
+    gender = ChoiceField(_l("Gender"), choices=[("", _l("—"))] + list(GENDERS.items()),
                          validators=[DataRequired(message=_l("Choose male or female."))])
     birth_year = LocalIntegerField(_l("Birth year"), validators=[Optional(), birth_year_in_range],
                                    render_kw={"inputmode": "numeric"})
@@ -109,11 +109,6 @@ class PasteForm(Form):
                                      "pastes.", max=MAX_PASTE_LINES, num=count))
         if any(ord(c) < 32 and c not in "\t\n\r" for c in field.data or ""):
             raise ValidationError(_l("This text contains characters that are not allowed."))
-
-
-class ImportForm(Form):
-    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(message=_l("Choose a file to upload."))],
-                     render_kw={"accept": ".xlsx,.csv"})
 
 
 class SessionFilterForm(Form):

@@ -119,24 +119,3 @@ class Attendance(TimestampMixin, VersionMixin, db.Model):
     def gender_label(self) -> str:
         return str(GENDERS.get(self.gender, self.gender))
 
-
-class AttendanceBatch(db.Model):
-    """Checked rows of a paste or an uploaded file, kept between the preview
-    and the confirmation (in the database, so any app server can take the
-    confirmation). ImportBatch does not fit: it belongs to a library point."""
-
-    __tablename__ = "attendance_batch"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    source: Mapped[str] = mapped_column(String(10), default="paste")
-    filename: Mapped[str] = mapped_column(String(200), default="")
-    rows: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    session: Mapped[TrainingSession] = relationship()
-
-    @property
-    def access_parent(self):
-        return self.session

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from app.access import visible_units
 from app.extensions import db
 from app.formatting import fold
-from app.training.models import FEMALE, MALE, Attendance, TrainingSession
+from app.training.models import FEMALE, MALE, TOPICS, Attendance, TrainingSession
 from app.units.models import COMMUNE, Unit
 
 PAGE_SIZE = 50
@@ -223,3 +223,37 @@ def commune_by_month(commune_id: int, start: date, end: date) -> dict[tuple[int,
     ):
         out.setdefault((int(y), int(m)), {"sessions": 0, "trained": 0})["trained"] = n
     return out
+
+
+def commune_names(province_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the communes of a province, by name."""
+    return [tuple(row) for row in db.session.execute(
+        select(Unit.id, Unit.name).where(Unit.parent_id == province_id, Unit.kind == COMMUNE).order_by(Unit.name))]
+
+
+def coverage(province_id: int, topic=None, year=None) -> dict:
+    """The coverage page of a province (of `topic`, in `year`, when given):
+    sessions and people trained per commune, per topic and per year (by gender),
+    the totals, the communes nobody came from, and the years with sessions.
+    One aggregate query per figure; the per-topic and per-year sums are folded here."""
+    start, end = (date(year, 1, 1), date(year, 12, 31)) if year else (None, None)
+    people = trained_breakdown(province_id, topic, year)
+    sessions = sessions_breakdown(province_id, topic, year)
+
+    def empty():
+        return {"sessions": 0, "trained": 0, MALE: 0, FEMALE: 0}
+
+    by_topic = {key: empty() for key in TOPICS}
+    by_year: dict[int, dict] = {}
+    for t, y, n in sessions:
+        by_topic[t]["sessions"] += n
+        by_year.setdefault(y, empty())["sessions"] += n
+    for t, y, g, n in people:
+        for bucket in (by_topic[t], by_year.setdefault(y, empty())):
+            bucket["trained"] += n
+            bucket[g] += n
+    totals = {"sessions": sum(r[2] for r in sessions), "trained": sum(r[3] for r in people),
+              MALE: sum(r[3] for r in people if r[2] == MALE), FEMALE: sum(r[3] for r in people if r[2] == FEMALE)}
+    return {"by_commune": trainings_by_commune(province_id, start, end, topic), "by_topic": by_topic,
+            "by_year": dict(sorted(by_year.items())), "totals": totals,
+            "untrained": untrained_communes(province_id, topic, year), "years": session_years(province_id)}

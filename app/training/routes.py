@@ -7,28 +7,31 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
-from app.access import can, login_required_for, refuse_if_locked, requested_commune, requires
+from app import periods
+from app.access import (
+    can, login_required_for, pickable_provinces, province_arg, province_in_scope, requested_commune, requires,
+)
 from app.audit import models as audit
 from app.extensions import db
 from app.formatting import today_local
 from app.forms_base import EmptyForm
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app.imports import pipeline as imports
+from app.imports.models import ImportBatch
 from app.models_base import utcnow
+from app.periods import YEAR
+from app.reports.locks import refuse_if_locked
 from app.spreadsheets import SpreadsheetError, read_table, xlsx_response
 from app.training import bp
 from app.training.forms import (
-    AttendeeForm, CoverageFilterForm, ImportForm, PasteForm, PresenceForm, SessionFilterForm, SessionForm,
+    AttendeeForm, CoverageFilterForm, PasteForm, PresenceForm, SessionFilterForm, SessionForm,
 )
-from app.training.io import (
-    FIELDS, check_people, export_headers, export_rows, file_records, gender_label, pasted_records,
-    template_example_rows, template_headers,
-)
-from app.training.models import GENDERS, TOPICS, Attendance, AttendanceBatch, TrainingSession
+from app.training.io import AttendanceImporter, export_headers, export_rows, gender_label, pasted_records
+from app.training.models import GENDERS, TOPICS, Attendance, TrainingSession
 from app.training.queries import (
-    attendee_counts, duplicate_keys, filtered_sessions, page_of, session_counts, session_years, sessions_breakdown,
-    trained_breakdown, trainings_by_commune, untrained_communes,
+    attendee_counts, coverage as training_coverage, duplicate_keys, filtered_sessions, page_of, session_counts,
 )
-from app.units.models import COMMUNE, PROVINCE, Unit
+from app.units.models import COMMUNE, Unit
 from app.units.queries import communes_for
 from app.users.models import PROVINCE_STAFF, TRAINER, User
 
@@ -328,25 +331,7 @@ def attendee_delete(obj: Attendance):
 
 # --- Many at once: pasted lines or a file, previewed, then confirmed -------------------------------------
 
-def _preview(session, people, errors, warnings, source, filename="", paste_form=None):
-    """Store the checked rows when there is no error; show the preview (422 with the errors)."""
-    db.session.execute(delete(AttendanceBatch).where(AttendanceBatch.created_at < utcnow() - timedelta(days=1)))
-    batch = None
-    if not errors:
-        batch = AttendanceBatch(session_id=session.id, user_id=current_user.id, source=source, filename=filename[:200],
-                                rows=json.dumps([{k: p[k] for k in FIELDS} for p in people], ensure_ascii=False))
-        db.session.add(batch)
-    db.session.commit()
-    communes = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.parent_id == session.commune.parent_id)).all())
-    errors_by_row, warnings_by_row = {}, {}
-    for row, column, message in errors:
-        errors_by_row.setdefault(row, []).append((column, message))
-    for row, message in warnings:
-        warnings_by_row.setdefault(row, []).append(message)
-    return render("training/attendee_preview.html", training=session, people=people, errors=errors, warnings=warnings,
-                  errors_by_row=errors_by_row, warnings_by_row=warnings_by_row, batch=batch, communes=communes,
-                  source=source, filename=filename, confirm_form=EmptyForm(), paste_form=paste_form,
-                  status=422 if errors else 200)
+IMPORTER = AttendanceImporter()
 
 
 @bp.route("/training/<int:id>/paste", methods=["GET", "POST"])
@@ -357,64 +342,29 @@ def attendee_paste(obj: TrainingSession):
         return render("training/paste.html", training=obj, form=form)
     if not form.validate_on_submit():
         return render_form_errors("training/paste.html", training=obj, form=form)
-    people, errors, warnings = check_people(obj, pasted_records(form.lines.data))
-    if not people:
+    records = pasted_records(form.lines.data, IMPORTER)
+    if not records:
         form.lines.errors.append(_("Paste at least one line."))
         return render_form_errors("training/paste.html", training=obj, form=form)
-    return _preview(obj, people, errors, warnings, "paste", paste_form=form)
+    return imports.preview(IMPORTER, obj, records, source="paste", retry=form)
 
 
 @bp.get("/training/attendance-template.xlsx")
 @requires("training.template")
 def import_template():
-    return xlsx_response("mau-danh-sach-hoc-vien.xlsx", "Học viên", template_headers(), template_example_rows())
+    return imports.template_response(IMPORTER)
 
 
 @bp.route("/training/<int:id>/import", methods=["GET", "POST"])
 @requires("training.edit", load=TrainingSession)
 def attendee_import(obj: TrainingSession):
-    form = ImportForm()
-    if request.method == "GET":
-        return render("training/import.html", training=obj, form=form)
-    if not form.validate_on_submit():
-        return render_form_errors("training/import.html", training=obj, form=form)
-    upload = form.file.data
-    try:
-        headers, rows = read_table(upload.filename, upload.read())
-    except SpreadsheetError as error:
-        form.file.errors.append(str(error))
-        return render_form_errors("training/import.html", training=obj, form=form)
-    records, problem = file_records(headers, rows)
-    if problem:
-        return _preview(obj, [], [problem], [], "file", upload.filename)
-    if not records:
-        form.file.errors.append(_("The file has no rows below the column names."))
-        return render_form_errors("training/import.html", training=obj, form=form)
-    people, errors, warnings = check_people(obj, records)
-    return _preview(obj, people, errors, warnings, "file", upload.filename)
+    return imports.upload(IMPORTER, obj)
 
 
 @bp.post("/training/batches/<int:id>")
-@requires("training.import", load=AttendanceBatch)
-def batch_confirm(obj: AttendanceBatch):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    session = obj.session
-    refuse_if_locked(session, session.start_date)
-    people = json.loads(obj.rows)
-    # Taking the batch is the claim: a second, concurrent confirmation finds it gone.
-    if db.session.execute(delete(AttendanceBatch).where(AttendanceBatch.id == obj.id)).rowcount != 1:
-        abort(409)
-    rows = [{**{k: p[k] for k in FIELDS}, "session_id": session.id, "present": True, "version": 1} for p in people]
-    # All rows in one statement and one transaction: all are saved or none.
-    ids = db.session.scalars(
-        db.insert(Attendance).returning(Attendance.id, sort_by_parameter_order=True), rows
-    ).all() if rows else []
-    audit.record("import", session, after={"source": obj.source, "file": obj.filename, "attendees": len(ids),
-                                           "attendance_ids": ids}, unit_id=session.commune_id)
-    db.session.commit()
-    flash(_("%(num)d people were added to the list.", num=len(ids)), "success")
-    return redirect(url_for("training.session_detail", id=session.id) + "#attendees")
+@requires("training.import", load=ImportBatch)
+def batch_confirm(obj: ImportBatch):
+    return imports.confirm(IMPORTER, obj)
 
 
 # --- Sign-in sheet and export --------------------------------------------------------------
@@ -441,43 +391,18 @@ def attendance_export(obj: TrainingSession):
 @requires("training.coverage")
 def coverage():
     filters = CoverageFilterForm(request.args)
-    provinces = []
-    if current_user.province_id is None:  # an administrator chooses the province
-        provinces = db.session.scalars(select(Unit).where(Unit.kind == PROVINCE).order_by(Unit.name)).all()
-        filters.province_id.choices = [(p.id, p.name) for p in provinces]
+    filters.province_id.choices = [(p.id, p.name) for p in pickable_provinces(current_user)]  # an administrator's
     filters.validate()
-    if current_user.province_id is not None:
-        province = db.session.get(Unit, current_user.province_id)
-    else:
-        province = next((p for p in provinces if p.id == filters.province_id.data), provinces[0] if provinces else None)
+    province = province_in_scope(current_user, filters.province_id.data)
     if province is None:
         abort(404)
     if not can(current_user, "training.coverage", province):
         abort(403)
+    filters.province_id.data = province.id
     topic = filters.topic.data or None
-    year = filters.year.data if filters.year.data and 1900 <= filters.year.data <= 2100 else None
-    start = end = None
-    if year:
-        from datetime import date
-
-        start, end = date(year, 1, 1), date(year, 12, 31)
-    by_commune = trainings_by_commune(province.id, start, end, topic)
-    people = trained_breakdown(province.id, topic, year)
-    sessions = sessions_breakdown(province.id, topic, year)
-    totals = {"sessions": sum(r[2] for r in sessions), "trained": sum(r[3] for r in people),
-              "male": sum(r[3] for r in people if r[2] == "male"), "female": sum(r[3] for r in people if r[2] == "female")}
-    by_topic = {key: {"sessions": 0, "trained": 0, "male": 0, "female": 0} for key in TOPICS}
-    by_year = {}
-    for t, y, n in sessions:
-        by_topic[t]["sessions"] += n
-        by_year.setdefault(y, {"sessions": 0, "trained": 0, "male": 0, "female": 0})["sessions"] += n
-    for t, y, g, n in people:
-        for bucket in (by_topic[t], by_year.setdefault(y, {"sessions": 0, "trained": 0, "male": 0, "female": 0})):
-            bucket["trained"] += n
-            bucket[g] += n
+    period = periods.from_args(request.args, today_local(), kinds=(YEAR,), optional=True)  # None: all years
+    year = period.year if period else None
     args = {k: v for k, v in {"topic": topic, "year": year,
-                              "province_id": province.id if provinces else None}.items() if v}
-    return render("training/coverage.html", province=province, filters=filters, by_commune=by_commune,
-                  by_topic=by_topic, by_year=dict(sorted(by_year.items())), totals=totals, topic=topic, year=year,
-                  untrained=untrained_communes(province.id, topic, year), years=session_years(province.id),
-                  args=args, genders=GENDERS)
+                              "province_id": province_arg(current_user, province)}.items() if v}
+    return render("training/coverage.html", province=province, filters=filters, topic=topic, year=year,
+                  args=args, genders=GENDERS, **training_coverage(province.id, topic, year))

@@ -7,13 +7,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from app.formatting import today_local
+from app import periods
+from app.periods import MONTH, Period
 from app.spreadsheets import whole_number
-from app.forms_base import Form, LocalDateField, VersionedForm, not_in_future
+from app.forms_base import ChoiceField, Form, LocalDateField, VersionedForm, not_in_future
 from app.visits.models import GROUPS, MAX_COUNT, SERVICES
 
 
-FIRST_DAY = date(2000, 1, 1)
+FIRST_DAY = date(periods.FIRST_YEAR, 1, 1)
 
 
 def not_before_2000(form, field):
@@ -63,7 +64,9 @@ def _int_or_none(value):
 
 
 class PeriodForm(Form):
-    """The period of a summary: a year, and optionally one month (a GET form)."""
+    """The period of a summary: a year, and optionally one month (a GET form:
+    ?year=…&month=…). The request's period is read by app.periods.from_args;
+    this form only shows it (PeriodForm.showing)."""
 
     class Meta:
         csrf = False
@@ -71,17 +74,12 @@ class PeriodForm(Form):
     year = SelectField(_l("Year"), coerce=_int_or_none, validate_choice=False)
     month = SelectField(_l("Month"), coerce=_int_or_none, validate_choice=False)
 
-    YEARS = 8  # this year and the seven before it
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        this_year = today_local().year
-        self.year.choices = [(y, str(y)) for y in range(this_year, this_year - self.YEARS, -1)]
-        self.month.choices = [("", _l("Whole year"))] + [(m, f"{m:02d}") for m in range(1, 13)]
-        if self.year.data not in {y for y, _ in self.year.choices}:
-            self.year.data = this_year
-        if self.month.data not in range(1, 13):
-            self.month.data = None
+    @classmethod
+    def showing(cls, period: Period, today: date) -> "PeriodForm":
+        form = cls(formdata=None, year=period.year, month=period.number if period.kind == MONTH else None)
+        form.year.choices = [(y, str(y)) for y in periods.selectable_years(today, period.year)]
+        form.month.choices = [("", _l("Whole year"))] + [(m, f"{m:02d}") for m in range(1, 13)]
+        return form
 
 
 class MonthForm(Form):
@@ -163,5 +161,11 @@ class TargetForm(VersionedForm):
             raise ValidationError(_l("The highest growth cannot be below the lowest."))
 
 
-class ImportForm(Form):
-    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(_l("Choose a file."))])
+class VisitRowForm(Form):
+    """One day's count of one service and reader group: a row of an import."""
+
+    day = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future,
+                                                 not_before_2000])
+    service = ChoiceField(_l("Service"), choices=list(SERVICES.items()))
+    reader_group = ChoiceField(_l("Reader group"), choices=list(GROUPS.items()))
+    count = CountField(_l("Visits"))

@@ -1,15 +1,20 @@
 """Daily counts as a spreadsheet: one row per day, service and reader group.
 The same columns go out (export) and come in (import)."""
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask import url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import select
 
+from app.audit import models as audit
 from app.extensions import db
-from app.formatting import fold, parse_date
-from app.spreadsheets import whole_number
+from app.formatting import fmt_number, today_local
+from app.imports.pipeline import Importer
+from app.reports import locks
 from app.units.models import LibraryPoint, Unit
-from app.visits.models import GROUPS, MAX_COUNT, SERVICES, VisitCount
+from app.visits.forms import VisitRowForm
+from app.visits.models import GROUPS, SERVICES, VisitCount
+from app.visits.queries import set_counts
 
 COLUMNS = {
     "day": _l("Date"),
@@ -19,94 +24,70 @@ COLUMNS = {
 }
 
 
-def _names(key: str, label) -> set[str]:
-    names = {fold(key)}
-    for lang in ("vi", "en"):
-        with force_locale(lang):
-            names.add(fold(str(label)))
-    return names
+class VisitsImporter(Importer):
+    """Daily counts of a library point; each replaces the stored count of its day, service and group."""
 
+    kind = "visits"
+    columns = COLUMNS
+    required = tuple(COLUMNS)
+    form = VisitRowForm
+    title = _l("Import visits")
+    page_steps = _l("and fill one row per day, service and reader group.")
+    save_note = _l("Check the preview. Nothing is saved until you confirm; then every count in the file replaces the "
+                   "stored one for its day, service and group.")
+    template_endpoint, upload_endpoint, confirm_endpoint = (
+        "visits.import_template", "visits.import_upload", "visits.import_confirm")
+    template_filename, template_sheet = "mau-nhap-luot-doc.xlsx", "Lượt bạn đọc"
 
-def _lookup(choices: dict) -> dict[str, str]:
-    return {name: key for key, label in choices.items() for name in _names(key, label)}
-
-
-def template_headers() -> list[str]:
-    with force_locale("vi"):
-        return [str(label) for label in COLUMNS.values()]
-
-
-def template_rows(today: date) -> list[list]:
-    day = today - timedelta(days=1)
-    with force_locale("vi"):
+    def example_rows(self):
+        day = today_local() - timedelta(days=1)
         return [[day, str(SERVICES["reading"]), str(GROUPS["children"]), 12],
                 [day, str(SERVICES["lending"]), str(GROUPS["adults"]), 5]]
 
-
-def parse_rows(headers: list[str], rows: list[tuple[int, list]], today: date, lock_of):
-    """Check every row. Returns (counts as dicts, errors as (row, column, message));
-    nothing may be saved unless errors is empty. `lock_of(day)` tells a locked period."""
-    header_keys = _lookup(COLUMNS)
-    positions = {}
-    for i, header in enumerate(headers):
-        key = header_keys.get(fold(header))
-        if key and key not in positions:
-            positions[key] = i
-    missing = [str(COLUMNS[k]) for k in COLUMNS if k not in positions]
-    if missing:
-        return [], [(1, ", ".join(missing), _("Missing column. The first row must hold the column names of the template."))]
-
-    services, groups = _lookup(SERVICES), _lookup(GROUPS)
-    counts, errors, seen, locks = [], [], {}, {}
-    for number, values in rows:
-        def cell(key):
-            i = positions[key]
-            value = values[i] if i < len(values) else ""
-            return value.strip() if isinstance(value, str) else value
-
-        def error(key, message):
-            errors.append((number, str(COLUMNS[key]), message))
-
-        raw = cell("day")
-        day = raw.date() if isinstance(raw, datetime) else raw if isinstance(raw, date) else parse_date(str(raw or ""))
-        if day is None:
-            error("day", _("Enter a date as dd/mm/yyyy."))
-        elif day > today:
-            error("day", _("The date cannot be in the future."))
-        elif day.year < 2000:
-            error("day", _("The date is too far in the past."))
-        else:
+    def check_all(self, point, rows):
+        seen, locked = {}, {}
+        for row in rows:
+            record = row.record
+            if record is None:
+                continue
+            day = date.fromisoformat(record["day"])
             month = (day.year, day.month)
-            if month not in locks:
-                locks[month] = lock_of(day)
-            if locks[month] is not None:
-                error("day", _("The period %(period)s is approved and locked.", period=locks[month].period))
-        service = services.get(fold(cell("service") or ""))
-        if service is None:
-            error("service", _("Unknown service “%(value)s”.", value=cell("service")))
-        group = groups.get(fold(cell("reader_group") or ""))
-        if group is None:
-            error("reader_group", _("Unknown reader group “%(value)s”.", value=cell("reader_group")))
-        try:
-            count = whole_number(cell("count"), 0, MAX_COUNT)
-        except ValueError:
-            count = None
-            error("count", _("Enter a whole number from 0 to 10,000."))
-        if day and service and group:
-            key = (day, service, group)
+            if month not in locked:
+                locked[month] = locks.period_lock(point, day)
+            if locked[month] is not None:
+                row.errors.setdefault("day", _("The period %(period)s is approved and locked.",
+                                               period=locked[month].period))
+            key = (record["day"], record["service"], record["reader_group"])
             if key in seen:
-                error("count", _("The same date, service and group are already on row %(row)d.", row=seen[key]))
-            seen.setdefault(key, number)
-        counts.append({"row": number, "day": day, "service": service, "reader_group": group, "count": count or 0})
-    return counts, errors
+                row.errors.setdefault("count", _("The same date, service and group are already on row %(row)d.",
+                                                 row=seen[key]))
+            seen.setdefault(key, row.number)
 
+    def locked_days(self, point, records):
+        return [r["day"] for r in records]
 
-def to_json(counts: list[dict]) -> list[dict]:
-    return [{**c, "day": c["day"].isoformat()} for c in counts]
+    def save(self, point, records, batch):
+        set_counts(point.id, {(r["day"], r["service"], r["reader_group"]): r["count"] for r in records})
+        days = sorted({r["day"] for r in records})
+        audit.record("import", point, unit_id=point.commune_id,
+                     after={"file": batch.filename, "kind": "visits", "rows": len(records),
+                            "from": days[0] if days else None, "to": days[-1] if days else None})
+        return len(records)
 
+    def back_url(self, point):
+        return url_for("visits.point_summary", id=point.id)
 
-def from_json(counts: list[dict]) -> list[dict]:
-    return [{**c, "day": date.fromisoformat(c["day"])} for c in counts]
+    def back_label(self, point):
+        return f"{_('Reader visits')} · {point.name}"
+
+    def saved_message(self, count):
+        return _("%(num)d counts were imported.", num=count)
+
+    def save_label(self, count):
+        return ngettext("Save %(num)d count", "Save %(num)d counts", count)
+
+    def summary(self, records):
+        return _("Visits in the file: %(num)s.", num=fmt_number(sum(r["count"] for r in records)))
 
 
 def export_headers() -> list[str]:

@@ -6,23 +6,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from app import access, charts
-from app.access import login_required_for, province_in_scope, refuse_if_locked, requires, scope_points
+from app import charts
+from app.access import login_required_for, pickable_provinces, province_in_scope, requires, scope_points
 from app.audit import models as audit
 from app.extensions import db
-from app.formatting import today_local
+from app.formatting import fmt_number, labels, today_local
 from app.forms_base import EmptyForm
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
-from app.imports import ImportBatch
+from app.imports import pipeline as imports
+from app.imports.models import ImportBatch
 from app.models_base import utcnow
-from app.periods import Period, growth_percent, target_status
+from app.reports import locks
+from app.reports.locks import refuse_if_locked
+from app import periods
+from app.periods import MONTH, YEAR, Period, growth_percent, target_status
 from app.spreadsheets import SpreadsheetError, csv_response, read_table, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.visits import bp, queries
 from app.visits.forms import (
-    DayForm, ImportForm, MonthForm, PeriodForm, TallyForm, TargetForm, grid_form, parse_cell, snapshot,
+    DayForm, MonthForm, PeriodForm, TallyForm, TargetForm, grid_form, parse_cell, snapshot,
 )
-from app.visits.io import export_headers, export_rows, from_json, parse_rows, template_rows, to_json, template_headers
+from app.visits.io import VisitsImporter, export_headers, export_rows
 from app.visits.models import GROUPS, SERVICES
 
 login_required_for(bp)
@@ -62,12 +66,25 @@ def tally_start():
 
 
 def _tally_context(point: LibraryPoint, day: date, last=None) -> dict:
+    """The tally page: its buttons in rows per service, each with its count
+    already formatted, and the labels translated once per process (the page
+    has twenty buttons, so nothing is worked out per button in the template)."""
     stored = queries.cells(point.id, day, day)
-    counts = {(s, g): stored.get((day, s, g), 0) for s, g in CELLS}
-    return {"point": point, "day": day, "counts": counts, "total": sum(counts.values()), "last": last,
+    groups = labels(GROUPS)
+    rows = [(service, service_name, [(group, group_name, fmt_number(stored.get((day, service, group), 0)))
+                                     for group, group_name in groups])
+            for service, service_name in labels(SERVICES)]
+    return {"point": point, "day": day, "rows": rows, "total": sum(stored.values()), "undo": _tally_undo(last),
             "today": today_local(), "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
-            "lock": access.period_lock(point, day), "form": EmptyForm(), "services": SERVICES, "groups": GROUPS,
-            "group_labels": [(key, str(label)) for key, label in GROUPS.items()]}  # translated once, not per button
+            "lock": locks.period_lock(point, day), "tap_url": url_for("visits.tally_tap", id=point.id)}
+
+
+def _tally_undo(cell) -> tuple[str, str] | None:
+    """The undo button's value and label for the last tapped cell, or None."""
+    if cell is None:
+        return None
+    service, group = cell
+    return f"{service}:{group}", f"{dict(labels(SERVICES))[service]} · {dict(labels(GROUPS))[group]}"
 
 
 @bp.get("/points/<int:id>/tally")
@@ -82,26 +99,27 @@ def tally(obj: LibraryPoint):
 @requires("visits.edit", load=LibraryPoint)
 def tally_tap(obj: LibraryPoint):
     form = TallyForm()
+    point_id = obj.id  # read before the commit, which expires the point (reading it again is a query)
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         if is_fragment_request():
             return render("_partials/_flashes_oob.html", status=422)
-        return redirect(url_for("visits.tally", id=obj.id))
+        return redirect(url_for("visits.tally", id=point_id))
     day = form.day.data
-    refuse_if_locked(obj, day)
     (service, group), step = form.step
-    count = queries.tally(obj.id, day, service, group, step)
+    refuse_if_locked(obj, day)
+    count, total = queries.tally(point_id, day, service, group, step)
     audit.record("tally" if step > 0 else "tally_undo", obj, unit_id=obj.commune_id,
                  after={"day": day, "service": service, "reader_group": group, "count": count})
     db.session.commit()
     last = (service, group) if step > 0 else None
     if is_fragment_request():
-        return render("visits/_partials/_tally_tap.html", point=obj, day=day, service=service, group=group,
-                      count=count, total=queries.day_total(obj.id, day), last=last)
+        return render("visits/_partials/_tally_tap.html", tap_url=url_for("visits.tally_tap", id=point_id),
+                      day=day, service=service, group=group, count=count, total=total, undo=_tally_undo(last))
     args = {"day": day.isoformat()}
     if last:
         args["last"] = f"{service}:{group}"
-    return redirect(url_for("visits.tally", id=obj.id, **args))
+    return redirect(url_for("visits.tally", id=point_id, **args))
 
 
 # --- Day and month grids ---------------------------------------------------------------
@@ -167,7 +185,7 @@ def day_entry(obj: LibraryPoint):
     day = _day_arg()
     stored = queries.cells(obj.id, day, day)
     cell_of = {f"{s}:{g}": (day, s, g) for s, g in CELLS}
-    context = {"point": obj, "day": day, "today": today_local(), "lock": access.period_lock(obj, day),
+    context = {"point": obj, "day": day, "today": today_local(), "lock": locks.period_lock(obj, day),
                "services": SERVICES, "groups": GROUPS,
                "totals": _totals(stored, row_of=lambda cell: cell[1], col_of=lambda cell: cell[2])}
     if request.method == "POST":
@@ -183,15 +201,12 @@ def day_entry(obj: LibraryPoint):
 
 
 def _month_arg() -> tuple[int, int]:
-    raw = request.args.get("month", "")
-    try:
-        year, month = (int(part) for part in raw.split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today_local().replace(day=1)
-    if first > today_local() or first.year < 2000:
-        first = today_local().replace(day=1)
-    return first.year, first.month
+    """The month the grid shows (?month=YYYY-MM, not in the future), or this month."""
+    today = today_local()
+    period = periods.from_args(request.args, today, kinds=(MONTH,), default=Period.containing(today))
+    if period.start > today:
+        period = Period.containing(today)
+    return period.year, period.number
 
 
 @bp.route("/points/<int:id>/visits/month", methods=["GET", "POST"])
@@ -207,7 +222,7 @@ def month_entry(obj: LibraryPoint):
     cell_of = {f"{d.isoformat()}:{s}": (d, s, group) for d in days for s in SERVICES}
     group_totals = {g: sum(n for cell, n in stored_all.items() if cell[2] == g) for g in GROUPS}
     context = {"point": obj, "period": period, "group": group, "days": days, "group_totals": group_totals,
-               "lock": access.period_lock(obj, period.start), "services": SERVICES, "groups": GROUPS,
+               "lock": locks.period_lock(obj, period.start), "services": SERVICES, "groups": GROUPS,
                "totals": _totals(stored, row_of=lambda cell: cell[0], col_of=lambda cell: cell[1]),
                "filters": MonthForm(formdata=None, month=f"{year}-{month:02d}", group=group)}
     if request.method == "POST":
@@ -224,28 +239,15 @@ def month_entry(obj: LibraryPoint):
 
 # --- Summaries ---------------------------------------------------------------------------
 
-def _period() -> tuple[PeriodForm, Period]:
-    form = PeriodForm(request.args)
-    if form.month.data:
-        return form, Period.month(form.year.data, form.month.data)
-    return form, Period.whole_year(form.year.data)
-
-
-def _last_complete_month(today: date) -> tuple[int, int]:
-    last = today.replace(day=1) - timedelta(days=1)
-    return last.year, last.month
-
-
-def trend(point_ids, today: date, years: int = charts.TREND_YEARS) -> dict | None:
-    """The monthly trend chart of the selected points: the last `years` years up
-    to the last complete month (a running month would look like a fall)."""
-    until = _last_complete_month(today)
-    return charts.monthly_trend(queries.monthly_totals(point_ids, (until[0] - years + 1, 1), until), until, years)
+def _period(today: date) -> tuple[PeriodForm, Period]:
+    """A summary's period (a year, or one of its months; this year by default) and the form that shows it."""
+    period = periods.from_args(request.args, today, kinds=(MONTH, YEAR), default=Period.whole_year(today.year))
+    return PeriodForm.showing(period, today), period
 
 
 def _summary(point_ids, province: Unit) -> dict:
-    form, period = _period()
     today = today_local()
+    form, period = _period(today)
     current, previous = period.range_until(today), period.previous_year_range(today)
     now = queries.totals_by_point(point_ids, *current) if current[0] <= current[1] else {}
     before = queries.totals_by_point(point_ids, *previous)
@@ -261,7 +263,7 @@ def _summary(point_ids, province: Unit) -> dict:
         "visits": visits, "last_year": last_year, "growth": growth, "left_out": left_out,
         "standing": target_status(growth, province.growth_target_min), "province": province,
         "breakdown": breakdown,
-        "trend": trend(point_ids, today),
+        "trend": charts.monthly_trend(*queries.trend_totals(point_ids, today)),
     }
 
 
@@ -290,15 +292,14 @@ def province_overview():
     province = province_in_scope(current_user, request.args.get("province", type=int))
     if province is None:
         abort(404)
-    form, period = _period()
     today = today_local()
+    form, period = _period(today)
     rows = queries.growth_by_commune(province, period.range_until(today), period.previous_year_range(today))
     visits, last_year = sum(r["visits"] for r in rows), sum(r["last_year"] for r in rows)
     comparable_now, comparable_before, left_out = queries.like_for_like(
         {r["id"]: r["visits"] for r in rows}, {r["id"]: r["last_year"] for r in rows})
     growth = growth_percent(comparable_now, comparable_before)
-    provinces = db.session.scalars(select(Unit).where(Unit.kind == PROVINCE).order_by(Unit.name)).all() \
-        if current_user.role == "admin" else []
+    provinces = pickable_provinces(current_user)
     return render("visits/province.html", province=province, provinces=provinces, filters=form, period=period,
                   rows=rows, visits=visits, last_year=last_year, growth=growth, left_out=left_out,
                   standing=target_status(growth, province.growth_target_min),
@@ -333,74 +334,32 @@ def target_edit(obj: Unit):
 
 # --- Import and export ----------------------------------------------------------------------
 
+IMPORTER = VisitsImporter()
+
+
 @bp.get("/visits/import-template.xlsx")
 @requires("visits.template")
 def import_template():
-    return xlsx_response("mau-nhap-luot-doc.xlsx", "Lượt bạn đọc", template_headers(), template_rows(today_local()))
+    return imports.template_response(IMPORTER)
 
 
 @bp.route("/points/<int:id>/visits/import", methods=["GET", "POST"])
 @requires("visits.edit", load=LibraryPoint)
 def import_upload(obj: LibraryPoint):
-    form = ImportForm()
-    if request.method == "GET":
-        return render("visits/import.html", point=obj, form=form)
-    if not form.validate_on_submit():
-        return render_form_errors("visits/import.html", point=obj, form=form)
-    upload = form.file.data
-    try:
-        headers, rows = read_table(upload.filename, upload.read())
-    except SpreadsheetError as error:
-        form.file.errors.append(str(error))
-        return render_form_errors("visits/import.html", point=obj, form=form)
-    counts, errors = parse_rows(headers, rows, today_local(), lambda day: access.period_lock(obj, day))
-    if not counts and not errors:
-        form.file.errors.append(_("The file has no rows below the column names."))
-        return render_form_errors("visits/import.html", point=obj, form=form)
-    # Old previews nobody confirmed, and this user's earlier preview for the point, are dropped.
-    db.session.execute(delete(ImportBatch).where(
-        (ImportBatch.created_at < utcnow() - timedelta(days=1))
-        | ((ImportBatch.user_id == current_user.id) & (ImportBatch.point_id == obj.id) & (ImportBatch.kind == "visits"))))
-    batch = None
-    if not errors:
-        batch = ImportBatch(kind="visits", point=obj, user_id=current_user.id, filename=upload.filename[:200],
-                            rows=json.dumps(to_json(counts)))
-        db.session.add(batch)
-    db.session.commit()
-    return render("visits/import_preview.html", point=obj, counts=counts, errors=errors, batch=batch,
-                  filename=upload.filename, confirm_form=EmptyForm(), total=sum(c["count"] for c in counts),
-                  error_rows={row for row, _column, _message in errors}, status=422 if errors else 200)
+    return imports.upload(IMPORTER, obj)
 
 
 @bp.post("/visits/imports/<int:id>")
 @requires("visits.import", load=ImportBatch)
 def import_confirm(obj: ImportBatch):
-    if obj.kind != "visits":
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    point = obj.point
-    counts = from_json(json.loads(obj.rows))
-    refuse_if_locked(point, *{c["day"] for c in counts})
-    # Taking the batch is the claim: a second, concurrent confirmation finds it gone.
-    if db.session.execute(delete(ImportBatch).where(ImportBatch.id == obj.id)).rowcount != 1:
-        abort(409)
-    queries.set_counts(point.id, {(c["day"], c["service"], c["reader_group"]): c["count"] for c in counts})
-    days = sorted({c["day"] for c in counts})
-    audit.record("import", point, unit_id=point.commune_id,
-                 after={"file": obj.filename, "kind": "visits", "rows": len(counts),
-                        "from": days[0] if days else None, "to": days[-1] if days else None})
-    db.session.commit()
-    flash(_("%(num)d counts were imported.", num=len(counts)), "success")
-    return redirect(url_for("visits.point_summary", id=point.id))
+    return imports.confirm(IMPORTER, obj)
 
 
 def _export(fmt: str, filename: str, point_ids):
-    year = request.args.get("year", type=int) or today_local().year
-    if not 2000 <= year <= today_local().year:
-        year = today_local().year
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    rows = export_rows(point_ids, start, end)
+    today = today_local()
+    period = periods.from_args(request.args, today, kinds=(YEAR,), default=Period.whole_year(today.year))
+    year = period.year
+    rows = export_rows(point_ids, period.start, period.end)
     if fmt == "xlsx":
         return xlsx_response(f"{filename}-{year}.xlsx", _("Reader visits"), export_headers(), rows)
     if fmt == "csv":
