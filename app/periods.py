@@ -105,32 +105,120 @@ def target_status(growth: float | None, target_min: float) -> str | None:
     return MISSED
 
 
-def recent_years(today: date, count: int = 5) -> range:
-    """The years a period can be chosen from, newest first."""
-    return range(today.year, today.year - count, -1)
+# --- Which period a page shows --------------------------------------------------------
+#
+# One vocabulary for every page, form and link: ?kind=month|quarter|year&year=…&number=…
+# (the month or the quarter). Two older spellings are still understood, so
+# bookmarks keep working: ?month=YYYY-MM (a month) and ?year=…[&month=…] (a
+# year, or one of its months). A bad value is never an error: with ?kind=, a
+# year out of range becomes the last ended period's year and the number is
+# brought into range; otherwise a period that cannot be shown — before
+# FIRST_YEAR, after this year, or not of a kind the page shows — gives way to
+# the page's default period.
+
+FIRST_YEAR = 2000  # records and reports start here
+SELECTABLE_YEARS = 6  # how many years back a period is offered in a form
 
 
-def _whole(value, default: int) -> int:
+def selectable_years(today: date, chosen: int | None = None) -> list[int]:
+    """The years a period can be chosen from, newest first: this year and the
+    ones before it, plus `chosen` when a link asked for an older year."""
+    years = list(range(today.year, max(FIRST_YEAR, today.year - SELECTABLE_YEARS + 1) - 1, -1))
+    if chosen is not None and FIRST_YEAR <= chosen < years[-1]:
+        years.append(chosen)
+    return years
+
+
+def last_ended(kind: str, today: date) -> Period:
+    """The last month (quarter, year) that has ended by `today`."""
+    if kind == YEAR:
+        return Period.whole_year(today.year - 1)
+    return Period.containing(Period.containing(today, kind).start - timedelta(days=1), kind)
+
+
+def last_complete_month(today: date) -> Period:
+    return last_ended(MONTH, today)
+
+
+def ended_months(today: date) -> list[Period]:
+    """The months of the selectable years that have ended, newest first."""
+    first = Period.month(selectable_years(today)[-1], 1)
+    months, month = [], last_complete_month(today)
+    while month.start >= first.start:
+        months.append(month)
+        month = last_complete_month(month.start)
+    return months
+
+
+def _whole(value) -> int | None:
     try:
-        return int(value) if value not in (None, "") else default
+        return int(value)
     except (TypeError, ValueError):
+        return None
+
+
+_LIMIT = {MONTH: 12, QUARTER: 4, YEAR: 1}
+
+
+def _asked(args, today: date) -> Period | None:
+    """The period the query arguments name, in any spelling; None when they name none."""
+    kind = args.get("kind")
+    if kind in (MONTH, QUARTER, YEAR):
+        last = last_ended(kind, today)
+        year = _whole(args.get("year"))
+        if year is None or not FIRST_YEAR <= year <= today.year:
+            year = last.year
+        limit = _LIMIT[kind]
+        number = _whole(args.get("number"))
+        if number is None:  # the last ended one of that year, or its last (a past year) or first (this year)
+            number = last.number if year == last.year else (limit if year < today.year else 1)
+        return Period(kind, year, min(max(1, number), limit))
+    month = args.get("month") or ""
+    if "-" in month:  # ?month=2026-06
+        year, _dash, number = month.partition("-")
+        year, number = _whole(year), _whole(number)
+        return Period.month(year, number) if year is not None and number is not None else None
+    year = _whole(args.get("year"))
+    if year is None:
+        return None
+    if month == "":  # ?year=2026: the whole year
+        return Period.whole_year(year)
+    number = _whole(month)  # ?year=2026&month=6
+    return Period.month(year, number) if number is not None else None
+
+
+def checked(period: Period | None, today: date, kinds=(MONTH, QUARTER, YEAR)) -> Period | None:
+    """`period` if it can be shown: of one of `kinds`, a real month or
+    quarter, from FIRST_YEAR to this year; else None."""
+    if period is None or period.kind not in kinds or not FIRST_YEAR <= period.year <= today.year:
+        return None
+    return period if 1 <= period.number <= _LIMIT[period.kind] else None
+
+
+def from_args(args, today: date, kinds=(MONTH, QUARTER, YEAR), default: Period | None = None,
+              optional: bool = False) -> Period | None:
+    """The period a page is asked for in its query arguments (see above).
+    When they name none, or one the page cannot show: `default`, or else the
+    last period of the asked kind that has ended — or None when the period is
+    `optional` (e.g. "all years")."""
+    period = checked(_asked(args, today), today, kinds)
+    if period is not None:
+        return period
+    if optional:
+        return None
+    if default is not None:
         return default
+    kind = args.get("kind") if args.get("kind") in kinds else kinds[0]
+    return last_ended(kind, today)
 
 
-def from_args(args, today: date) -> Period:
-    """The period a page is asked for: ?kind=month|quarter|year&year=…&number=…
-    (the month or the quarter). By default the last month (quarter, year) that
-    has ended; out-of-range values fall back to the nearest sensible one."""
-    kind = args.get("kind") if args.get("kind") in (MONTH, QUARTER, YEAR) else MONTH
-    last_ended = {
-        MONTH: Period.containing(today.replace(day=1) - timedelta(days=1), MONTH),
-        QUARTER: Period.containing(Period.containing(today, QUARTER).start - timedelta(days=1), QUARTER),
-        YEAR: Period.whole_year(today.year - 1),
-    }[kind]
-    year = _whole(args.get("year"), last_ended.year)
-    if not 2000 <= year <= today.year:
-        year = last_ended.year
-    limit = {MONTH: 12, QUARTER: 4, YEAR: 1}[kind]
-    default = last_ended.number if year == last_ended.year else (limit if year < today.year else 1)
-    number = min(max(1, _whole(args.get("number"), default)), limit)
-    return Period(kind, year, number)
+def month_of_path(year: int, month: int, today: date) -> Period | None:
+    """The month named by a URL path (/…/2026/6): any month from FIRST_YEAR to
+    this year's December (a deadline may be set ahead); else None (the route
+    answers 404)."""
+    return checked(Period(MONTH, year, month), today, (MONTH,))
+
+
+def as_args(period: Period) -> dict:
+    """The query arguments that name `period`: the inverse of from_args()."""
+    return {"kind": period.kind, "year": period.year, "number": period.number if period.kind != YEAR else None}

@@ -4,11 +4,11 @@ from zoneinfo import ZoneInfo
 from flask import request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from app.access import login_required_for, requires, visible_units
+from app.access import login_required_for, requires, scope_to_province
 from app.audit import bp
 from app.audit.models import AuditEvent, changes
 from app.extensions import db
@@ -16,7 +16,8 @@ from app.formatting import fmt_datetime
 from app.forms_base import Form, LocalDateField
 from app.htmx import render
 from app.spreadsheets import csv_response
-from app.units.models import COMMUNE, Unit
+from app.units.models import COMMUNE, PROVINCE, Unit
+from app.units.queries import communes_for
 
 login_required_for(bp)
 
@@ -44,19 +45,14 @@ class AuditFilterForm(Form):
 def _form():
     form = AuditFilterForm(request.args)
     form.validate()
-    communes = db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(visible_units(current_user)))
-                                  .order_by(Unit.name)).all()
-    form.commune.choices = [("", _l("All communes"))] + [(c_id, name) for c_id, name in communes]
+    form.commune.choices = [("", _l("All communes"))] + [(c.id, c.name) for c in communes_for(current_user)]
     form.kind.choices = [("", _l("All kinds"))] + sorted({(k, str(v)) for k, v in KINDS.items()}, key=lambda kv: kv[1])
     return form
 
 
 def _query(form):
     """The events the user may read (their province's units; everything for an admin), filtered."""
-    query = select(AuditEvent)
-    if current_user.role != "admin":
-        own = select(Unit.id).where(or_(Unit.id == current_user.province_id, Unit.parent_id == current_user.province_id))
-        query = query.where(AuditEvent.unit_id.in_(own))
+    query = scope_to_province(select(AuditEvent), AuditEvent.unit_id, current_user)
     if form.user.data:
         query = query.where(func.lower(AuditEvent.username).contains(form.user.data.strip().lower()))
     if form.commune.data:
@@ -84,7 +80,7 @@ def events():
     page = max(1, request.args.get("page", 1, type=int))
     rows = db.session.scalars(_query(form).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     names = dict(db.session.execute(select(Unit.id, Unit.name).where(
-        Unit.id.in_({e.unit_id for e in rows if e.unit_id})).where(Unit.kind.in_((COMMUNE, "province")))).all())
+        Unit.id.in_({e.unit_id for e in rows if e.unit_id})).where(Unit.kind.in_((COMMUNE, PROVINCE)))).all())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("audit/events.html", "audit/_partials/_events.html", form=form, events=rows[:PAGE_SIZE],
                   more=len(rows) > PAGE_SIZE, page=page, names=names, kinds=KINDS, args=args)

@@ -13,7 +13,6 @@ from app.reports import queries as reports
 from app.reports.models import DRAFT, submitted_on_time
 from app.training import queries as training
 from app.units.models import CHECKLIST, LibraryPoint, Unit
-from app.users.models import User
 from app.visits import queries as visits
 
 
@@ -33,15 +32,6 @@ def unit_counts(user) -> dict:
         "communes_with_points": row[1],
         "checklist": [(str(label), row[2 + i]) for i, label in enumerate(CHECKLIST.values())],
     }
-
-
-def users_by_role(user) -> dict[str, int]:
-    """Active users per role within the user's province (everyone for an admin)."""
-    query = select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)
-    if user.role != "admin":
-        in_province = select(Unit.id).where((Unit.id == user.province_id) | (Unit.parent_id == user.province_id))
-        query = query.where(User.unit_id.in_(in_province))
-    return dict(db.session.execute(query).all())
 
 
 # --- The province roll-up ------------------------------------------------------------

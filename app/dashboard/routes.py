@@ -2,22 +2,19 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from app import charts, periods
-from app.access import login_required_for, province_in_scope, requires
+from app.access import can, login_required_for, own_commune, province_arg, province_in_scope, requires, users_by_role
 from app.dashboard import bp
-from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts, users_by_role
+from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts
 from app.equipment.models import CONDITIONS
 from app.formatting import fmt_date, today_local
 from app.htmx import is_fragment_request, render
 from app.reports import queries as reports
 from app.reports.models import STATES
-from app.reports.routes import due_reports
 from app.spreadsheets import csv_response, workbook_response
 from app.units.models import COMMUNE, Unit
 from app.units.queries import points_for, progress_of
-from app.users.models import ROLES
 from app.visits.models import GROUPS, SERVICES
-from app.visits.queries import breakdown, commune_point_ids, growth_by_commune, province_point_ids
-from app.visits.routes import trend
+from app.visits.queries import breakdown, commune_point_ids, growth_by_commune, province_point_ids, trend_totals
 
 login_required_for(bp)
 
@@ -26,15 +23,13 @@ login_required_for(bp)
 @requires("home.view")
 def home():
     """Each role's home: what it looks after, and where to go next."""
-    context = {"counts": unit_counts(current_user)}
-    if current_user.role == "librarian":
+    commune = own_commune(current_user)
+    context = {"counts": unit_counts(current_user), "commune": commune}
+    if commune is not None:
         context["points"] = points_for(current_user)
-        context["due_reports"] = due_reports(current_user)
-    elif current_user.role in ("province", "admin"):
-        counts = users_by_role(current_user)
-        # Administrators belong to no province, so province staff see the other roles only.
-        roles = ROLES if current_user.role == "admin" else {k: v for k, v in ROLES.items() if k != "admin"}
-        context["users_by_role"] = [(str(label), counts.get(role, 0)) for role, label in roles.items()]
+        context["due_reports"] = reports.due_reports(commune, today_local())
+    elif can(current_user, "home.users"):
+        context["users_by_role"] = users_by_role(current_user)
     return render("dashboard/home.html", **context)
 
 
@@ -69,8 +64,11 @@ def _table() -> tuple:
 
 def _period_args(period, province) -> dict:
     """The period (and an administrator's province) as the query arguments every link of these pages carries."""
-    return {"kind": period.kind, "year": period.year, "number": period.number,
-            "province": province.id if current_user.role == "admin" else None}
+    return {**periods.as_args(period), "province": province_arg(current_user, province)}
+
+
+def _trend(point_ids, today):
+    return charts.monthly_trend(*trend_totals(point_ids, today))
 
 
 @bp.get("/province")
@@ -84,7 +82,7 @@ def province_dashboard():
                    "dir": state["dir"] if state["dir"] != "asc" else None}  # in the URLs; defaults left out
     return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
                   period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state, table_state=table_state,
-                  period_args=_period_args(period, province), years=periods.recent_years(today),
+                  period_args=_period_args(period, province), years=periods.selectable_years(today, period.year),
                   oob=is_fragment_request())
 
 
@@ -98,8 +96,8 @@ def commune_page(obj: Unit):
     period = periods.from_args(request.args, today)
     detail = commune_detail(obj, period, today)
     return render("dashboard/commune.html", commune=obj, province=obj.parent, period=period, detail=detail,
-                  period_args=_period_args(period, obj.parent), years=periods.recent_years(today), services=SERVICES,
-                  groups=GROUPS, trend=trend(commune_point_ids(obj), today))
+                  period_args=_period_args(period, obj.parent), years=periods.selectable_years(today, period.year), services=SERVICES,
+                  groups=GROUPS, trend=_trend(commune_point_ids(obj), today))
 
 
 @bp.get("/province/trends")
@@ -115,9 +113,9 @@ def trends():
     bars = charts.growth_bars([(r["name"], r["growth"], r["status"]) for r in rows],
                               (province.growth_target_min, province.growth_target_max))
     return render("dashboard/trends.html", province=province, period=period, current=current, bars=bars,
-                  no_comparison=sum(1 for r in rows if r["growth"] is None), years=periods.recent_years(today),
+                  no_comparison=sum(1 for r in rows if r["growth"] is None), years=periods.selectable_years(today, period.year),
                   period_args=_period_args(period, province),
-                  trend=trend(province_point_ids(province.id), today))
+                  trend=_trend(province_point_ids(province.id), today))
 
 
 # --- Exports and the printable report ---------------------------------------------------

@@ -2,8 +2,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app import periods
 from app.formatting import today_local
 from app.forms_base import Form, LocalDateField, no_control_chars
+from app.periods import MONTH, Period
 from app.reports.models import STATES
 
 
@@ -31,25 +33,22 @@ class QueueFilterForm(Form):
     status = SelectField(_l("State"), validate_choice=False)
     late = SelectField(_l("Deadline"), validate_choice=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, formdata=None, **kwargs):
+        super().__init__(formdata, **kwargs)
         today = today_local()
-        months, year, month = [], today.year, today.month
-        for _ in range(24):
-            month -= 1
-            if month == 0:
-                year, month = year - 1, 12
-            months.append((f"{year}-{month:02d}", f"{month:02d}/{year}"))
-        self.month.choices = months
-        if self.month.data not in dict(months):
-            self.month.data = months[0][0]
+        # The month is read like every page's period (app.periods), by default the last that has ended.
+        self.period = periods.from_args(formdata or {}, today, kinds=(MONTH,))
+        # The months that have ended, and the running one or an older one when a link asks for it.
+        months = sorted({*periods.ended_months(today), self.period}, key=lambda m: m.start, reverse=True)
+        self.month.choices = [(month_value(m), m.label) for m in months]
+        self.month.data = month_value(self.period)
         self.status.choices = [("", _l("All states"))] + list(STATES.items())
         self.late.choices = [("", _l("All")), ("late", _l("Late or missing")), ("on_time", _l("On time"))]
 
-    @property
-    def year_month(self) -> tuple[int, int]:
-        year, month = self.month.data.split("-")
-        return int(year), int(month)
+
+def month_value(period: Period) -> str:
+    """A month as the queue's month selector names it (the ?month=YYYY-MM spelling)."""
+    return f"{period.year}-{period.number:02d}"
 
 
 class DeadlineForm(Form):

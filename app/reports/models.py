@@ -1,6 +1,6 @@
 """Period reports: a commune's month, submitted by its librarian and approved,
 returned or reopened by the province. An approved month locks the commune's
-records dated in it (see app.access.period_lock)."""
+records dated in it (see app.reports.locks)."""
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l, to_user_timezone

@@ -2,13 +2,17 @@
 aggregate query per table; no query inside a loop over communes."""
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
-from app.equipment.models import EquipmentEvent, EquipmentItem
+from app import periods
+from app.audit.models import AuditEvent
+from app.equipment import queries as equipment
 from app.extensions import db
 from app.formatting import fold
 from app.periods import Period
-from app.reports.models import APPROVED, DRAFT, RETURNED, PeriodDeadline, PeriodReport, default_due_on, submitted_on_time
+from app.reports.models import (
+    APPROVED, DRAFT, RETURNED, SUBMITTED, PeriodDeadline, PeriodReport, default_due_on, submitted_on_time,
+)
 from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.training import queries as training
 from app.visits import queries as visits
@@ -18,6 +22,12 @@ def due_on(province_id: int, year: int, month: int) -> date:
     set_on = db.session.scalar(select(PeriodDeadline.due_on).where(
         PeriodDeadline.province_id == province_id, PeriodDeadline.year == year, PeriodDeadline.month == month))
     return set_on or default_due_on(year, month)
+
+
+def deadline_of(province_id: int, year: int, month: int) -> PeriodDeadline | None:
+    """The due date the province set for a month, if it set one."""
+    return db.session.scalar(select(PeriodDeadline).where(
+        PeriodDeadline.province_id == province_id, PeriodDeadline.year == year, PeriodDeadline.month == month))
 
 
 def due_dates(province_id: int, months: list[Period]) -> dict[int, date]:
@@ -38,23 +48,13 @@ def commune_summary(commune: Unit, period: Period) -> dict:
     start, end = period.start, period.end
     breakdown = visits.breakdown(points, start, end)
     last_start, last_end = period.previous_year_range(end)
-    items_added = db.session.execute(
-        select(EquipmentItem.category, func.sum(EquipmentItem.quantity))
-        .where(EquipmentItem.point_id.in_(points), EquipmentItem.received_on.between(start, end))
-        .group_by(EquipmentItem.category)
-    ).all()
-    events = db.session.execute(
-        select(EquipmentEvent.kind, func.count(EquipmentEvent.id))
-        .join(EquipmentItem, EquipmentItem.id == EquipmentEvent.item_id)
-        .where(EquipmentItem.point_id.in_(points), EquipmentEvent.occurred_on.between(start, end))
-        .group_by(EquipmentEvent.kind)
-    ).all()
     held = training.sessions_by_commune(commune.parent_id, start, end).get(commune.id, 0)
     trained = training.trained_by_commune(commune.parent_id, start, end).get(commune.id, {})
     return {
         "breakdown": breakdown, "visits": sum(breakdown.values()),
         "last_year": visits.total(points, last_start, last_end),
-        "items_added": dict(items_added), "events": dict(events),
+        "items_added": equipment.added_by_category(points, start, end),
+        "events": equipment.events_by_kind(points, start, end),
         "sessions": held, "trained": trained.get("trained", 0),
     }
 
@@ -86,6 +86,58 @@ def queue_row(commune_id: int, name: str, report: PeriodReport | None, deadline:
 def reports_of(commune: Unit, year: int) -> dict[int, PeriodReport]:
     return {r.month: r for r in db.session.scalars(select(PeriodReport).where(
         PeriodReport.commune_id == commune.id, PeriodReport.year == year))}
+
+
+def report_history(report: PeriodReport | None) -> list[AuditEvent]:
+    """Every step of a report, oldest first (the page's history panel)."""
+    if report is None:
+        return []
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == PeriodReport.__tablename__, AuditEvent.object_id == report.id)
+        .order_by(AuditEvent.id)).all()
+
+
+def communes_by_ids(ids) -> list[Unit]:
+    """The communes among `ids` (other units and unknown ids are left out)."""
+    return db.session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.kind == COMMUNE)).all()
+
+
+def year_of_reports(commune: Unit, year: int, today: date) -> list[dict]:
+    """A commune's months of `year` up to this one: each with its report (None
+    when none was started), state, due date and timeliness. Two queries."""
+    reports = reports_of(commune, year)
+    months = [Period.month(year, m) for m in range(1, 13 if year < today.year else today.month + 1)]
+    due = due_dates(commune.parent_id, months)
+    out = []
+    for month in months:
+        report = reports.get(month.number)
+        out.append({"period": month, "report": report, "status": report.status if report else DRAFT,
+                    "due": due[month.number], "ended": month.end < today,
+                    "on_time": submitted_on_time(report.submitted_at, due[month.number]) if report else None})
+    return out
+
+
+def due_reports(commune: Unit | None, today: date) -> list[dict]:
+    """For a librarian's home: the months ended in the last three months whose
+    report is not submitted or approved — due, overdue or returned. Two queries a year."""
+    if commune is None:
+        return []
+    months, month = [], periods.last_complete_month(today)
+    while (today - month.end).days <= 92:
+        months.insert(0, month)
+        month = periods.last_complete_month(month.start)
+    out = []
+    for year in sorted({m.year for m in months}):
+        in_year = [m for m in months if m.year == year]
+        reports, due = reports_of(commune, year), due_dates(commune.parent_id, in_year)
+        for period in in_year:
+            report = reports.get(period.number)
+            if report is not None and report.status in (SUBMITTED, APPROVED):
+                continue
+            out.append({"period": period, "due": due[period.number], "overdue": today > due[period.number],
+                        "returned": report is not None and report.status == RETURNED,
+                        "comment": report.comment if report else ""})
+    return out
 
 
 def points_of(commune: Unit):

@@ -1,20 +1,18 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from app.access import can, login_required_for, province_in_scope, requires
+from app import periods
+from app.access import can, login_required_for, province_arg, province_in_scope, requires
 from app.audit import models as audit
-from app.audit.models import AuditEvent
+from app.equipment.models import EVENT_KINDS
 from app.extensions import db
 from app.formatting import today_local
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
-from app import periods
-from app.periods import Period
+from app.periods import MONTH, QUARTER, YEAR, Period
 from app.reports import bp, queries, workflow
 from app.reports.forms import CommentForm, DeadlineForm, QueueFilterForm, StepForm
 from app.reports.models import APPROVED, RETURNED, STATES, SUBMITTED, PeriodDeadline, default_due_on, submitted_on_time
-from app.equipment.models import EVENT_KINDS
 from app.units.models import COMMUNE, PROVINCE, Unit
 from app.visits.models import GROUPS, SERVICES
 
@@ -31,18 +29,17 @@ def _commune(unit: Unit) -> Unit:
 
 
 def _period(year: int, month: int) -> Period:
-    if not (1 <= month <= 12 and 2000 <= year <= today_local().year):
+    """The month of a report's path; 404 for one that cannot be reported."""
+    period = periods.month_of_path(year, month, today_local())
+    if period is None:
         abort(404)
-    return Period.month(year, month)
+    return period
 
 
 def _page_context(commune: Unit, period: Period, **forms) -> dict:
     report = workflow.report_for(commune.id, period.year, period.number)
     due = queries.due_on(commune.parent_id, period.year, period.number)
-    history = []
-    if report is not None:
-        history = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.object_type == "period_report", AuditEvent.object_id == report.id).order_by(AuditEvent.id)).all()
+    history = queries.report_history(report)
     version = str(report.version) if report else ""
     step = forms.get("step") or StepForm(formdata=None, version=version)
     comment = forms.get("comment") or CommentForm(formdata=None, version=version)
@@ -60,18 +57,8 @@ def _page_context(commune: Unit, period: Period, **forms) -> dict:
 def commune_reports(obj: Unit):
     commune = _commune(obj)
     today = today_local()
-    year = request.args.get("year", type=int) or today.year
-    if not 2000 <= year <= today.year:
-        year = today.year
-    reports = queries.reports_of(commune, year)
-    months = []
-    for month in range(1, 13 if year < today.year else today.month + 1):
-        report = reports.get(month)
-        due = queries.due_on(commune.parent_id, year, month) if month in reports else default_due_on(year, month)
-        months.append({"period": Period.month(year, month), "report": report,
-                       "status": report.status if report else "draft", "due": due,
-                       "ended": Period.month(year, month).end < today,
-                       "on_time": submitted_on_time(report.submitted_at, due) if report else None})
+    year = periods.from_args(request.args, today, kinds=(YEAR,), default=Period.whole_year(today.year)).year
+    months = queries.year_of_reports(commune, year, today)
     # Quarters and the year are views over their months: approved when every month is.
     views = []
     for label, numbers in [(f"Q{q}/{year}", range(3 * q - 2, 3 * q + 1)) for q in range(1, 5)] + [(str(year), range(1, 13))]:
@@ -81,7 +68,7 @@ def commune_reports(obj: Unit):
         views.append({"label": label, "approved": states.count(APPROVED), "months": len(states),
                       "waiting": states.count(SUBMITTED), "returned": states.count(RETURNED)})
     return render("reports/commune.html", commune=commune, year=year, months=months, today=today, views=views,
-                  years=periods.recent_years(today))
+                  years=periods.selectable_years(today, year))
 
 
 @bp.get("/communes/<int:id>/reports/<int:year>/<int:month>")
@@ -100,7 +87,7 @@ def _done(commune: Unit, period: Period, message: str | None = None):
         row = queries.queue_row(commune.id, commune.name, report, due, today_local())
         return render("reports/_partials/_queue_row.html", row=row, period=period, fresh=True)
     if request.form.get("from") == "queue":
-        return redirect(url_for("reports.queue", month=f"{period.year}-{period.number:02d}"))
+        return redirect(url_for("reports.queue", **periods.as_args(period)))
     return redirect(url_for("reports.report_page", id=commune.id, year=period.year, month=period.number))
 
 
@@ -192,8 +179,7 @@ def queue():
     if province is None:
         abort(404)
     filters = QueueFilterForm(request.args)
-    year, month = filters.year_month
-    period = Period.month(year, month)
+    period = filters.period
     rows, due = queries.queue(province, period, today_local())
     counts = {state: sum(1 for r in rows if r["status"] == state) for state in STATES}
     counts["late"] = sum(1 for r in rows if r["late"])
@@ -205,7 +191,7 @@ def queue():
         rows = [r for r in rows if r["on_time"]]
     return render("reports/queue.html", "reports/_partials/_queue_table.html", province=province, period=period,
                   rows=rows, due=due, counts=counts, filters=filters, deadline_form=DeadlineForm(formdata=None, due_on=due),
-                  form=StepForm(formdata=None), states=STATES)
+                  form=StepForm(formdata=None), states=STATES, province_arg=province_arg(current_user, province))
 
 
 @bp.get("/reports/completeness")
@@ -216,10 +202,10 @@ def completeness():
     if province is None:
         abort(404)
     today = today_local()
-    period = periods.from_args(request.args, today)
+    period = periods.from_args(request.args, today, kinds=(MONTH, QUARTER, YEAR))
     figures = queries.completeness(province, period, today)
     return render("reports/completeness.html", province=province, period=period, figures=figures,
-                  years=periods.recent_years(today))
+                  years=periods.selectable_years(today, period.year), province_arg=province_arg(current_user, province))
 
 
 @bp.post("/reports/<int:year>/<int:month>/approve")
@@ -230,7 +216,7 @@ def approve_selected(year: int, month: int):
         abort(400)
     ids = [int(v) for v in request.form.getlist("commune") if v.isdigit()][:1000]
     approved = 0
-    for commune in db.session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.kind == COMMUNE)):
+    for commune in queries.communes_by_ids(ids):
         report = workflow.report_for(commune.id, year, month)
         if report is None or report.status != SUBMITTED or not can(current_user, "reports.decide", commune):
             continue
@@ -241,7 +227,7 @@ def approve_selected(year: int, month: int):
     flash(_("%(num)d reports approved.", num=approved) +
           (" " + _("%(num)d selected were not waiting for approval and were left as they are.", num=skipped)
            if skipped else ""), "success" if approved else "error")
-    return redirect(url_for("reports.queue", month=f"{year}-{month:02d}"))
+    return redirect(url_for("reports.queue", **periods.as_args(Period.month(year, month))))
 
 
 @bp.post("/provinces/<int:id>/deadlines/<int:year>/<int:month>")
@@ -253,12 +239,11 @@ def set_deadline(obj: Unit, year: int, month: int):
     form = DeadlineForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.due_on.errors) or _("Enter a date as dd/mm/yyyy."), "error")
-        return redirect(url_for("reports.queue", month=f"{year}-{month:02d}", province=obj.id))
+        return redirect(url_for("reports.queue", **periods.as_args(period), province=obj.id))
     if form.due_on.data <= period.end:
         flash(_("The due date must be after the end of %(period)s.", period=period.label), "error")
-        return redirect(url_for("reports.queue", month=f"{year}-{month:02d}", province=obj.id))
-    deadline = db.session.scalar(select(PeriodDeadline).where(
-        PeriodDeadline.province_id == obj.id, PeriodDeadline.year == year, PeriodDeadline.month == month))
+        return redirect(url_for("reports.queue", **periods.as_args(period), province=obj.id))
+    deadline = queries.deadline_of(obj.id, year, month)
     before = deadline.due_on if deadline else default_due_on(year, month)
     if deadline is None:
         deadline = PeriodDeadline(province_id=obj.id, year=year, month=month, due_on=form.due_on.data)
@@ -269,34 +254,10 @@ def set_deadline(obj: Unit, year: int, month: int):
     db.session.commit()
     flash(_("%(period)s is now due on %(date)s.", period=period.label, date=deadline.due_on.strftime("%d/%m/%Y")),
           "success")
-    return redirect(url_for("reports.queue", month=f"{year}-{month:02d}", province=obj.id))
+    return redirect(url_for("reports.queue", **periods.as_args(period), province=obj.id))
 
 
 # Names the templates use for the states.
 @bp.app_template_filter("report_state")
 def report_state(key):
     return str(STATES.get(key, key))
-
-
-def due_reports(user) -> list[dict]:
-    """For a librarian's home: months ended and not approved — due, overdue or returned."""
-    if user.role != "librarian" or user.unit_id is None:
-        return []
-    today = today_local()
-    commune = db.session.get(Unit, user.unit_id)
-    out = []
-    for year in sorted({today.year - 1, today.year}):
-        reports = queries.reports_of(commune, year)
-        for month in range(1, 13):
-            period = Period.month(year, month)
-            if period.end >= today or (today - period.end).days > 92:
-                continue  # only the last three months are asked for on the home page
-            report = reports.get(month)
-            if report is not None and report.status in (SUBMITTED, APPROVED):
-                continue
-            due = queries.due_on(commune.parent_id, year, month)
-            out.append({"period": period, "due": due, "overdue": today > due,
-                        "returned": report is not None and report.status == RETURNED,
-                        "comment": report.comment if report else ""})
-    return out
-

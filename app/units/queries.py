@@ -3,6 +3,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from app.access import scope_points, visible_units
+from app.audit.models import history_of
+from app.equipment import queries as equipment
 from app.extensions import db
 from app.formatting import fold
 from app.units.models import CHECKLIST, LibraryPoint, Unit
@@ -43,3 +45,9 @@ def progress_of(user, province_id: int | None = None):
                       key=lambda c: fold(c["name"]))
     totals = [(str(label), sum(c["steps"][i] for c in communes)) for i, label in enumerate(CHECKLIST.values())]
     return totals, communes
+
+
+def point_page(point: LibraryPoint) -> dict:
+    """What a library point's page shows beside the point itself: its last
+    complete stock-take and its latest history."""
+    return {"last_stocktake": equipment.last_complete_stocktake(point.id), "history": history_of(point)}

@@ -10,7 +10,7 @@ from app.htmx import redirect, render, render_form_errors
 from app.units import bp
 from app.units.forms import ChecklistForm, PointFilterForm, PointForm
 from app.units.models import CHECKLIST, LibraryPoint
-from app.units.queries import communes_for, points_for, progress_of
+from app.units.queries import communes_for, point_page, points_for, progress_of
 
 login_required_for(bp)
 
@@ -71,12 +71,7 @@ def point_create():
 @bp.get("/points/<int:id>")
 @requires("points.view", load=LibraryPoint)
 def point_detail(obj: LibraryPoint):
-    from app.equipment.queries import last_complete_stocktake
-
-    from app.audit.models import history_of
-
-    return render("units/point_detail.html", point=obj, form=EmptyForm(), last_stocktake=last_complete_stocktake(obj.id),
-                  history=history_of(obj))
+    return render("units/point_detail.html", point=obj, form=EmptyForm(), **point_page(obj))
 
 
 @bp.route("/points/<int:id>/edit", methods=["GET", "POST"])
