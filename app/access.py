@@ -7,19 +7,15 @@ so a list can never include rows of a unit the user may not see.
 An object is judged by the unit it belongs to: object → library point →
 commune → province (the shape of Indico's protection_parent walk).
 """
-from datetime import date, datetime
 from functools import wraps
-from typing import NamedTuple
 
 from flask import abort
-from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import false, select
-from werkzeug.exceptions import HTTPException
+from sqlalchemy import false, func, or_, select
 
 from app.extensions import db
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
-from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, TRAINER, User
+from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, ROLES, TRAINER, User
 
 
 def commune_of(obj) -> Unit | None:
@@ -76,6 +72,8 @@ def _may_edit_training(user, obj) -> bool:
 # Actions without an object (obj=None) ask "may this user use this page at all".
 RULES = {
     "home.view": lambda u, o: True,
+    # The home page's count of active users by role: province staff (their province), administrators.
+    "home.users": lambda u, o: u.role == PROVINCE_STAFF,
     "account.edit": lambda u, o: True,
     # Library points: province staff manage their province's; a librarian reads their commune's.
     "points.list": lambda u, o: u.role in (PROVINCE_STAFF, LIBRARIAN),
@@ -132,6 +130,8 @@ RULES = {
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     "units.view": lambda u, o: False,
+    # Province-wide pages: an administrator picks the province; everyone else sees their own.
+    "units.pick_province": lambda u, o: False,
 }
 
 
@@ -148,7 +148,8 @@ def can(user, action: str, obj=None) -> bool:
 def requires(action: str, load=None, arg: str = "id"):
     """Route decorator: load `load` by the URL argument `arg` (404 when missing),
     check `can(current_user, action, obj)` (403 when refused), and pass the
-    object to the view as `obj`."""
+    object to the view as its first argument, which the view names for what
+    it is (`point`, `item`, `training`)."""
 
     def decorator(view):
         @wraps(view)
@@ -166,7 +167,7 @@ def requires(action: str, load=None, arg: str = "id"):
             if not can(current_user, action, obj):
                 abort(403)
             if load is not None:
-                kwargs["obj"] = obj
+                return view(obj, *args, **kwargs)
             return view(*args, **kwargs)
 
         wrapped.access_action = action
@@ -205,10 +206,61 @@ def scope_points(query, user):
     return query.where(LibraryPoint.commune_id.in_(visible_units(user)))
 
 
+def own_commune(user) -> Unit | None:
+    """The commune whose records `user` keeps (a librarian's), or None."""
+    return db.session.get(Unit, user.commune_id) if user.commune_id else None
+
+
+def scope_to_province(query, unit_column, user):
+    """Restrict `query` to rows whose `unit_column` names the user's province or
+    one of its communes; an administrator's is left whole, and a user of no
+    province sees none."""
+    if user.role == ADMIN:
+        return query
+    if user.province_id is None:
+        return query.where(false())
+    return query.where(unit_column.in_(
+        select(Unit.id).where(or_(Unit.id == user.province_id, Unit.parent_id == user.province_id))))
+
+
+def users_by_role(user) -> list[tuple[str, int]]:
+    """(role label, active users) for the roles `user` may count, within their
+    province. Administrators belong to no province, so province staff see the
+    other roles only; an administrator sees everyone."""
+    query = select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)
+    counts = dict(db.session.execute(scope_to_province(query, User.unit_id, user)).all())
+    roles = ROLES if user.role == ADMIN else {key: label for key, label in ROLES.items() if key != ADMIN}
+    return [(str(label), counts.get(role, 0)) for role, label in roles.items()]
+
+
+def runs_sessions(user) -> bool:
+    """Whether `user` is one who runs training sessions (a new session lists them as its trainer)."""
+    return user.role == TRAINER
+
+
+def session_runners():
+    """Select of the active users who may be named a session's trainers: trainers and province staff."""
+    return select(User).where(User.active.is_(True), User.role.in_((TRAINER, PROVINCE_STAFF)))
+
+
+def pickable_provinces(user) -> list[Unit]:
+    """The provinces `user` may choose between on a province-wide page, by
+    name: every province for an administrator, none for anyone else."""
+    if not can(user, "units.pick_province"):
+        return []
+    return db.session.scalars(select(Unit).where(Unit.kind == PROVINCE).order_by(Unit.name)).all()
+
+
+def province_arg(user, province: Unit | None) -> int | None:
+    """The province a page's links and forms carry: the chosen one for a user
+    who picks provinces, None (left out of the URL) for everyone else."""
+    return province.id if province is not None and can(user, "units.pick_province") else None
+
+
 def province_in_scope(user, chosen_id=None) -> Unit | None:
     """The province a province-wide page shows: the user's own; an
     administrator's choice (`chosen_id`), or else the first province with communes."""
-    if user.role != ADMIN:
+    if not can(user, "units.pick_province"):
         return db.session.get(Unit, user.province_id) if user.province_id else None
     chosen = db.session.get(Unit, chosen_id) if chosen_id and _is_row_id(chosen_id) else None
     if chosen is not None and chosen.kind == PROVINCE:
@@ -246,71 +298,3 @@ def login_required_for(bp):
         return None
 
     return bp
-
-
-# --- Locked periods -------------------------------------------------------------
-
-class PeriodLock(NamedTuple):
-    period: str  # as shown to people, e.g. "06/2026"
-    approved_by: str
-    approved_at: datetime | None
-
-
-class PeriodLocked(HTTPException):
-    """Refusal to create, change or delete a record dated in an approved period."""
-
-    code = 423
-    show_description = True  # app.errors shows this message instead of the generic one
-
-    def __init__(self, lock: PeriodLock):
-        from app.formatting import fmt_date
-
-        super().__init__(_("The period %(period)s was approved by %(who)s on %(date)s and is locked. "
-                           "Its records cannot be changed unless the province reopens it.",
-                           period=lock.period, who=lock.approved_by, date=fmt_date(lock.approved_at)))
-        self.lock = lock
-
-
-def period_lock(obj, day: date, for_write: bool = False) -> PeriodLock | None:
-    """The approval that makes the records of `obj`'s commune dated `day`
-    read-only, or None. Every mutating route asks through refuse_if_locked()."""
-    from app.reports.models import APPROVED, PeriodReport
-
-    commune = commune_of(obj)
-    if commune is None or day is None:
-        return None
-    query = select(PeriodReport).where(
-        PeriodReport.commune_id == commune.id, PeriodReport.year == day.year, PeriodReport.month == day.month)
-    if for_write:
-        # PostgreSQL: the report row stays share-locked until this transaction
-        # ends, so an approval waits for the write in progress (and a write
-        # waits for an approval in progress, then sees it).
-        query = query.with_for_update(read=True)
-    report = db.session.scalar(query)
-    if report is None or report.status != APPROVED:
-        return None
-    who = report.decided_by.full_name if report.decided_by else ""
-    return PeriodLock(report.period.label, who, report.decided_at)
-
-
-def _begin_write() -> None:
-    """SQLite: take the write lock now (BEGIN IMMEDIATE), so the lock check
-    and the write that follows see the same state and no approval commits in
-    between. (Plain reads do not open a transaction with Python's sqlite3.)"""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.driver_connection
-    if not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
-
-
-def refuse_if_locked(obj, *days: date) -> None:
-    """Raise PeriodLocked when any of `days` lies in a locked period of `obj`'s
-    commune. Periods are months: one day of each month is asked about.
-    Call it before writing: from here to the commit, no approval can slip in."""
-    _begin_write()
-    for day in sorted({day.replace(day=1) for day in days}):
-        lock = period_lock(obj, day, for_write=True)
-        if lock is not None:
-            raise PeriodLocked(lock)

@@ -83,6 +83,16 @@ class VersionedForm(Form):
                 field.populate_obj(obj, name)
 
 
+def own_ids(form, suffix):
+    """Field ids unique on a page where several copies of a form are open at
+    once (an add row and inline edit rows): `name-suffix`. Labels follow their
+    fields; names, and so what is posted, stay the same."""
+    for field in form:
+        field.id = f"{field.name}-{suffix}"
+        field.label.field_id = field.id
+    return form
+
+
 class LocalDateField(DateField):
     """A date typed as dd/mm/yyyy or sent by <input type="date"> as yyyy-mm-dd."""
 

@@ -7,7 +7,7 @@ button never shows a bare fragment.
 """
 import json
 
-from flask import make_response, redirect as flask_redirect, render_template, request, session
+from flask import flash, make_response, redirect as flask_redirect, render_template, request, session
 
 
 def is_fragment_request() -> bool:
@@ -42,6 +42,17 @@ def redirect(location: str):
         response.headers["HX-Location"] = json.dumps({"path": location, "target": "body"})
         return response
     return flask_redirect(location, code=303)
+
+
+def saved(location: str, message: str | None = None, partial: str | None = None, **context):
+    """The answer to a POST that changed something: a fragment request gets
+    `partial` (with `trigger=` for the widgets that listen); any other request
+    gets `message` flashed and a 303 to `location`."""
+    if partial and is_fragment_request():
+        return render(partial, **context)
+    if message:
+        flash(message, "success")
+    return redirect(location)
 
 
 def client_redirect(location: str, status: int = 200):

@@ -222,7 +222,7 @@ def test_session_edit_stale_version_is_a_conflict(app, as_user, world):
     response = post(client, f"/training/{session}/edit", session_data(world, title="Lần hai", version="1"))
     body = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Người khác đã sửa buổi tập huấn này" in body and 'value="Lần một"' in body  # the current values
+    assert "Người khác đã thay đổi mục này" in body and 'value="Lần một"' in body  # the current values
     assert fetch(app, TrainingSession, session).title == "Lần một"
 
 
@@ -375,7 +375,7 @@ def test_edit_attendee_inline_and_stale_version(app, as_user, world):
                      headers=headers)
         body = stale.get_data(as_text=True)
         assert stale.status_code == 409
-        assert "Người khác đã sửa thông tin người này" in body and 'value="Nguyễn Văn Ân"' in body
+        assert "Người khác đã thay đổi mục này" in body and 'value="Nguyễn Văn Ân"' in body
     assert fetch(app, Attendance, person).full_name == "Nguyễn Văn Ân"
     bad = post(client, f"/attendees/{person}/edit", attendee_data(world, birth_year="1800", version="2"))
     assert bad.status_code == 422 and fetch(app, Attendance, person).birth_year == 1981

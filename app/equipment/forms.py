@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.equipment.models import (
@@ -32,7 +32,9 @@ class ItemForm(VersionedForm):
             raise ValidationError(_l("Only computers and network devices are connected to the internet."))
 
 
-class EventForm(Form):
+class EventForm(VersionedForm):
+    """An event of an item; it carries the item's version, as its condition may change."""
+
     kind = SelectField(_l("What happened"), choices=[(k, EVENT_KINDS[k]) for k in RECORDABLE_KINDS])
     occurred_on = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
     new_condition = SelectField(_l("Condition afterwards"),
@@ -42,7 +44,6 @@ class EventForm(Form):
                              render_kw={"inputmode": "numeric", "min": 0})
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), no_control_chars],
                                 render_kw={"rows": 2})
-    version = HiddenField()
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -52,12 +53,11 @@ class EventForm(Form):
         return ok
 
 
-class RestoreForm(Form):
+class RestoreForm(VersionedForm):
     condition = SelectField(_l("Condition now"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
     occurred_on = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
     description = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000), no_control_chars],
                                 render_kw={"rows": 2})
-    version = HiddenField()
 
 
 class RegisterFilterForm(Form):

@@ -5,7 +5,9 @@ Every roll-up is one aggregate query with GROUP BY; none loops in Python over ro
 from sqlalchemy import and_, case, extract, func, select
 
 from app.access import visible_units
-from app.equipment.models import ACTIVE_CONDITIONS, CONDITIONS, IN_USE, LIQUIDATED, EquipmentItem, StockTake
+from app.equipment.models import (
+    ACTIVE_CONDITIONS, CONDITIONS, IN_USE, LIQUIDATED, EquipmentEvent, EquipmentItem, StockTake,
+)
 from app.extensions import db
 from app.units.models import LibraryPoint, Unit
 
@@ -143,3 +145,49 @@ def register_by_commune(province_id: int) -> dict[int, dict]:
             commune[key] += point[key]
         commune["points_online"] += point["active"] and point["online"] > 0
     return out
+
+
+# --- What a period report shows ------------------------------------------------------
+
+def added_by_category(point_ids, start, end) -> dict[str, int]:
+    """{category: quantity} of the items the points received in [start, end]."""
+    return dict(db.session.execute(
+        select(EquipmentItem.category, func.sum(EquipmentItem.quantity))
+        .where(EquipmentItem.point_id.in_(point_ids), EquipmentItem.received_on.between(start, end))
+        .group_by(EquipmentItem.category)
+    ).all())
+
+
+def events_by_kind(point_ids, start, end) -> dict[str, int]:
+    """{event kind: events} in the history of the points' items in [start, end]."""
+    return dict(db.session.execute(
+        select(EquipmentEvent.kind, func.count(EquipmentEvent.id))
+        .join(EquipmentItem, EquipmentItem.id == EquipmentEvent.item_id)
+        .where(EquipmentItem.point_id.in_(point_ids), EquipmentEvent.occurred_on.between(start, end))
+        .group_by(EquipmentEvent.kind)
+    ).all())
+
+
+def open_stocktake(point_id: int):
+    """The point's stock-take in progress, if any."""
+    return db.session.scalar(select(StockTake).where(StockTake.point_id == point_id, StockTake.completed_at.is_(None))
+                             .order_by(StockTake.id.desc()).limit(1))
+
+
+def confirmed_ids(stocktake) -> set[int]:
+    """The items a stock-take has confirmed so far."""
+    if stocktake is None:
+        return set()
+    return set(db.session.scalars(select(EquipmentEvent.item_id).where(EquipmentEvent.stock_take_id == stocktake.id)))
+
+
+def active_items(point_id: int) -> list[EquipmentItem]:
+    """The point's items not liquidated, by category and description (the stock-take list)."""
+    return db.session.scalars(
+        select(EquipmentItem).where(EquipmentItem.point_id == point_id, EquipmentItem.condition.in_(ACTIVE_CONDITIONS))
+        .order_by(EquipmentItem.category, EquipmentItem.description)).all()
+
+
+def active_item_ids(point_id: int) -> set[int]:
+    return set(db.session.scalars(select(EquipmentItem.id).where(
+        EquipmentItem.point_id == point_id, EquipmentItem.condition.in_(ACTIVE_CONDITIONS))))

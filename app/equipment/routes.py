@@ -1,7 +1,7 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.access import login_required_for, requires, scope_points
 from app.audit import models as audit
@@ -9,15 +9,17 @@ from app.equipment import bp
 from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm
 from app.equipment.io import EquipmentImporter, export_headers, export_rows
 from app.equipment.models import (
-    ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, FUNDING_SOURCES, LIQUIDATED, EquipmentEvent, EquipmentItem, StockTake,
+    CATEGORIES, CONDITIONS, FUNDING_SOURCES, LIQUIDATED, EquipmentEvent, EquipmentItem, StockTake,
 )
+from app.editing import CONFLICT, conflict, shown
+from app.equipment import queries
 from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, totals
 from app.extensions import db
 from app.formatting import today_local
-from app.forms_base import EmptyForm
+from app.forms_base import EmptyForm, own_ids
 from app.imports import pipeline as imports
 from app.imports.models import ImportBatch
-from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.models_base import utcnow
 from app.reports.locks import refuse_if_locked
 from app.spreadsheets import csv_response, xlsx_response
@@ -56,72 +58,74 @@ def _filters():
     return form, {name: form[name].data or None for name in FILTERS}
 
 
-def _own_ids(form, item=None):
-    """Field ids unique on the register page, where the filter form and
-    several item rows may be open at once (names, and so posts, stay the same)."""
-    for field in form:
-        field.id = f"{field.name}-{item.id if item else 'new'}"
-    return form
-
-
 @bp.get("/points/<int:id>/equipment")
 @requires("equipment.view", load=LibraryPoint)
-def register(obj: LibraryPoint):
+def register(point: LibraryPoint):
     form, filters = _filters()
-    query = filtered_items(obj.id, **filters)
+    query = filtered_items(point.id, **filters)
     items, page, pages, count = page_of(query, request.args.get("page", 1, type=int))
     args = {k: v for k, v in filters.items() if v}
     return render("equipment/register.html", "equipment/_partials/_register.html",
-                  point=obj, items=items, page=page, pages=pages, count=count, filters=form, args=args,
-                  totals=totals(query), last_stocktake=last_complete_stocktake(obj.id))
+                  point=point, items=items, page=page, pages=pages, count=count, filters=form, args=args,
+                  totals=totals(query), last_stocktake=last_complete_stocktake(point.id))
 
 
 @bp.get("/points/<int:id>/equipment/totals")
 @requires("equipment.view", load=LibraryPoint)
-def register_totals(obj: LibraryPoint):
+def register_totals(point: LibraryPoint):
     _form, filters = _filters()
-    return render("equipment/_partials/_totals.html", point=obj, totals=totals(filtered_items(obj.id, **filters)),
+    return render("equipment/_partials/_totals.html", point=point, totals=totals(filtered_items(point.id, **filters)),
                   args={k: v for k, v in filters.items() if v})
 
 
 # --- Items ----------------------------------------------------------------------
 
+ITEM_PAGES = ("equipment/item_form.html", "equipment/_partials/_item_form_row.html")
+
+
+def _item_form(item=None, **kwargs) -> ItemForm:
+    form = ItemForm(obj=item, **kwargs)
+    if is_fragment_request():  # an inline row on the register, beside the filters and other rows
+        own_ids(form, item.id if item else "new")
+    return form
+
+
 @bp.route("/points/<int:id>/equipment/new", methods=["GET", "POST"])
 @requires("equipment.edit", load=LibraryPoint)
-def item_create(obj: LibraryPoint):
-    form = ItemForm()
-    if is_fragment_request():
-        _own_ids(form)
-    context = {"point": obj, "item": None, "form": form}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            refuse_if_locked(obj, form.received_on.data or today_local())
-            item = EquipmentItem(point=obj)
-            form.populate_obj(item)
-            db.session.add(item)
-            audit.record("create", item, after=audit.snapshot(item, ITEM_FIELDS), unit_id=obj.commune_id)
-            db.session.commit()
-            if is_fragment_request():
-                return render("equipment/_partials/_item_row.html", item=item, trigger=CHANGED, fresh=True)
-            flash(_("%(item)s was added to the register.", item=item.description), "success")
-            return redirect(url_for("equipment.register", id=obj.id))
-        return render_form_errors("equipment/item_form.html", "equipment/_partials/_item_form_row.html", **context)
-    return render("equipment/item_form.html", "equipment/_partials/_item_form_row.html", **context)
+def item_create(point: LibraryPoint):
+    form = _item_form()
+    if request.method == "GET":
+        return render(*ITEM_PAGES, point=point, item=None, form=form)
+    if not form.validate_on_submit():
+        return render_form_errors(*ITEM_PAGES, point=point, item=None, form=form)
+    refuse_if_locked(point, form.received_on.data or today_local())
+    item = EquipmentItem(point=point)
+    form.populate_obj(item)
+    db.session.add(item)
+    audit.record("create", item, after=audit.snapshot(item, ITEM_FIELDS), unit_id=point.commune_id)
+    db.session.commit()
+    return saved(url_for("equipment.register", id=point.id), _("%(item)s was added to the register.",
+                 item=item.description), "equipment/_partials/_item_row.html", item=item, trigger=CHANGED, fresh=True)
 
 
 @bp.get("/equipment/<int:id>")
 @requires("equipment.view", load=EquipmentItem)
-def item_detail(obj: EquipmentItem):
-    event_form = EventForm(formdata=None, occurred_on=today_local())
-    restore_form = RestoreForm(formdata=None, occurred_on=today_local())
-    return render("equipment/item_detail.html", item=obj, event_form=event_form, restore_form=restore_form,
-                  history=audit.history_of(obj))
+def item_detail(item: EquipmentItem):
+    return _item_page(item)
+
+
+def _item_page(item: EquipmentItem, status: int = 200, event_form=None, restore_form=None):
+    """The item's page, with the event or restore form that was posted (the
+    page's forms carry the item's current version)."""
+    return render("equipment/item_detail.html", item=item, history=audit.history_of(item), status=status,
+                  event_form=event_form or EventForm(formdata=None, occurred_on=today_local()),
+                  restore_form=restore_form or RestoreForm(formdata=None, occurred_on=today_local()))
 
 
 @bp.get("/equipment/<int:id>/row")
 @requires("equipment.view", load=EquipmentItem)
-def item_row(obj: EquipmentItem):
-    return render("equipment/_partials/_item_row.html", item=obj)
+def item_row(item: EquipmentItem):
+    return render("equipment/_partials/_item_row.html", item=item)
 
 
 def _liquidated_refusal(item: EquipmentItem):
@@ -133,179 +137,146 @@ def _liquidated_refusal(item: EquipmentItem):
 
 @bp.route("/equipment/<int:id>/edit", methods=["GET", "POST"])
 @requires("equipment.edit", load=EquipmentItem)
-def item_edit(obj: EquipmentItem):
-    if obj.condition == LIQUIDATED:
-        return _liquidated_refusal(obj)
-    form = ItemForm(obj=obj)
-    if is_fragment_request():
-        _own_ids(form, obj)
+def item_edit(item: EquipmentItem):
+    if item.condition == LIQUIDATED:
+        return _liquidated_refusal(item)
+    form = _item_form(item)
+    page = {"point": item.point, "item": item}
     if request.method == "GET":
-        form.version.data = str(obj.version)
-        return render("equipment/item_form.html", "equipment/_partials/_item_form_row.html",
-                      point=obj.point, item=obj, form=form)
-    if form.is_stale(obj):
-        form = ItemForm(formdata=None, obj=obj)
-        if is_fragment_request():
-            _own_ids(form, obj)
-        form.version.data = str(obj.version)
-        form.form_errors.append(_("Someone else changed this item while you were editing. The form now shows the "
-                                  "current values; make your change again."))
-        return render("equipment/item_form.html", "equipment/_partials/_item_form_row.html",
-                      point=obj.point, item=obj, form=form, status=409)
+        return render(*ITEM_PAGES, form=shown(form, item), **page)
+    if form.is_stale(item):
+        return conflict(lambda: _item_form(item, formdata=None), item, *ITEM_PAGES, **page)
     if not form.validate_on_submit():
-        return render_form_errors("equipment/item_form.html", "equipment/_partials/_item_form_row.html",
-                                  point=obj.point, item=obj, form=form)
-    changed_condition = form.condition.data != obj.condition
-    refuse_if_locked(obj, obj.received_on or today_local(), form.received_on.data or today_local(),
+        return render_form_errors(*ITEM_PAGES, form=form, **page)
+    changed_condition = form.condition.data != item.condition
+    refuse_if_locked(item, item.received_on or today_local(), form.received_on.data or today_local(),
                      *([today_local()] if changed_condition else []))
-    before = audit.snapshot(obj, ITEM_FIELDS)
-    old_condition = obj.condition
-    form.populate_obj(obj)
-    if obj.condition != old_condition:
+    before = audit.snapshot(item, ITEM_FIELDS)
+    old_condition = item.condition
+    form.populate_obj(item)
+    if item.condition != old_condition:
         # A condition changed through the edit form is history too.
-        db.session.add(EquipmentEvent(item=obj, kind="condition_change", occurred_on=today_local(),
-                                      old_condition=old_condition, new_condition=obj.condition,
+        db.session.add(EquipmentEvent(item=item, kind="condition_change", occurred_on=today_local(),
+                                      old_condition=old_condition, new_condition=item.condition,
                                       recorded_by_id=current_user.id))
-    audit.record("update", obj, before=before, after=audit.snapshot(obj, ITEM_FIELDS), unit_id=obj.point.commune_id)
+    audit.record("update", item, before=before, after=audit.snapshot(item, ITEM_FIELDS), unit_id=item.point.commune_id)
     db.session.commit()
-    if is_fragment_request():
-        return render("equipment/_partials/_item_row.html", item=obj, trigger=CHANGED, fresh=True)
-    flash(_("%(item)s was saved.", item=obj.description), "success")
-    return redirect(url_for("equipment.item_detail", id=obj.id))
+    return saved(url_for("equipment.item_detail", id=item.id), _("%(item)s was saved.", item=item.description),
+                 "equipment/_partials/_item_row.html", item=item, trigger=CHANGED, fresh=True)
 
 
 # --- History ----------------------------------------------------------------------
 
 @bp.post("/equipment/<int:id>/events")
 @requires("equipment.edit", load=EquipmentItem)
-def event_create(obj: EquipmentItem):
-    if obj.condition == LIQUIDATED:
-        return _liquidated_refusal(obj)
+def event_create(item: EquipmentItem):
+    if item.condition == LIQUIDATED:
+        return _liquidated_refusal(item)
     form = EventForm()
-    valid = form.validate_on_submit()
-    if valid and str(obj.version) != (form.version.data or ""):
+    if form.is_stale(item):
+        # An event is new, not an edit: what was typed stays, with the item as it is now above it.
         form.form_errors.append(_("Someone else changed this item meanwhile. Check its current condition and "
                                   "record the event again."))
-        return render("equipment/item_detail.html", item=obj, event_form=form,
-                      restore_form=RestoreForm(formdata=None, occurred_on=today_local()), status=409)
-    if not valid:
-        return render_form_errors("equipment/item_detail.html", item=obj, event_form=form,
-                                  restore_form=RestoreForm(formdata=None, occurred_on=today_local()))
-    refuse_if_locked(obj, form.occurred_on.data)
-    old = obj.condition
+        return _item_page(item, status=409, event_form=form)
+    if not form.validate_on_submit():
+        return _item_page(item, status=422, event_form=form)
+    refuse_if_locked(item, form.occurred_on.data)
+    old = item.condition
     new = LIQUIDATED if form.kind.data == "liquidation" else (form.new_condition.data or None)
-    event = EquipmentEvent(item=obj, kind=form.kind.data, occurred_on=form.occurred_on.data, cost=form.cost.data,
+    event = EquipmentEvent(item=item, kind=form.kind.data, occurred_on=form.occurred_on.data, cost=form.cost.data,
                            description=form.description.data or "", recorded_by_id=current_user.id)
     if new and new != old:
         # The item and its event change in one transaction.
         event.old_condition, event.new_condition = old, new
-        obj.condition = new
-        audit.record("update", obj, before={"condition": old}, after={"condition": new}, unit_id=obj.point.commune_id)
+        item.condition = new
+        audit.record("update", item, before={"condition": old}, after={"condition": new}, unit_id=item.point.commune_id)
     db.session.add(event)
-    audit.record("create", event, after={"item_id": obj.id, "kind": event.kind, "occurred_on": event.occurred_on,
+    audit.record("create", event, after={"item_id": item.id, "kind": event.kind, "occurred_on": event.occurred_on,
                                          "cost": event.cost, "new_condition": event.new_condition},
-                 unit_id=obj.point.commune_id)
+                 unit_id=item.point.commune_id)
     db.session.commit()
-    flash(_("Recorded: %(kind)s.", kind=event.kind_label), "success")
-    return redirect(url_for("equipment.item_detail", id=obj.id))
+    return saved(url_for("equipment.item_detail", id=item.id), _("Recorded: %(kind)s.", kind=event.kind_label))
 
 
 @bp.post("/equipment/<int:id>/restore")
 @requires("equipment.edit", load=EquipmentItem)
-def item_restore(obj: EquipmentItem):
-    if obj.condition != LIQUIDATED:
+def item_restore(item: EquipmentItem):
+    if item.condition != LIQUIDATED:
         abort(409)
     form = RestoreForm()
+    if form.is_stale(item):
+        form.form_errors.append(str(CONFLICT))
+        return _item_page(item, status=409, restore_form=form)
     if not form.validate_on_submit():
-        return render_form_errors("equipment/item_detail.html", item=obj, restore_form=form,
-                                  event_form=EventForm(formdata=None, occurred_on=today_local()))
-    if str(obj.version) != (form.version.data or ""):
-        abort(409)
-    refuse_if_locked(obj, form.occurred_on.data)
-    event = EquipmentEvent(item=obj, kind="restore", occurred_on=form.occurred_on.data, description=form.description.data,
-                           old_condition=LIQUIDATED, new_condition=form.condition.data, recorded_by_id=current_user.id)
-    obj.condition = form.condition.data
+        return _item_page(item, status=422, restore_form=form)
+    refuse_if_locked(item, form.occurred_on.data)
+    event = EquipmentEvent(item=item, kind="restore", occurred_on=form.occurred_on.data,
+                           description=form.description.data, old_condition=LIQUIDATED,
+                           new_condition=form.condition.data, recorded_by_id=current_user.id)
+    item.condition = form.condition.data
     db.session.add(event)
-    audit.record("restore", obj, before={"condition": LIQUIDATED}, after={"condition": obj.condition},
-                 unit_id=obj.point.commune_id)
+    audit.record("restore", item, before={"condition": LIQUIDATED}, after={"condition": item.condition},
+                 unit_id=item.point.commune_id)
     db.session.commit()
-    flash(_("%(item)s was restored to the register.", item=obj.description), "success")
-    return redirect(url_for("equipment.item_detail", id=obj.id))
+    return saved(url_for("equipment.item_detail", id=item.id),
+                 _("%(item)s was restored to the register.", item=item.description))
 
 
 # --- Stock-take -------------------------------------------------------------------------
 
-def _open_stocktake(point_id: int):
-    return db.session.scalar(select(StockTake).where(StockTake.point_id == point_id, StockTake.completed_at.is_(None))
-                             .order_by(StockTake.id.desc()).limit(1))
-
-
-def _confirmed_ids(stocktake) -> set[int]:
-    if stocktake is None:
-        return set()
-    return set(db.session.scalars(select(EquipmentEvent.item_id).where(EquipmentEvent.stock_take_id == stocktake.id)))
-
-
 @bp.get("/points/<int:id>/stocktake")
 @requires("equipment.view", load=LibraryPoint)
-def stocktake(obj: LibraryPoint):
-    current = _open_stocktake(obj.id)
-    items = db.session.scalars(
-        select(EquipmentItem).where(EquipmentItem.point_id == obj.id, EquipmentItem.condition.in_(ACTIVE_CONDITIONS))
-        .order_by(EquipmentItem.category, EquipmentItem.description)
-    ).all()
-    return render("equipment/stocktake.html", point=obj, items=items, current=current,
-                  confirmed=_confirmed_ids(current), last=last_complete_stocktake(obj.id), form=EmptyForm())
+def stocktake(point: LibraryPoint):
+    current = queries.open_stocktake(point.id)
+    return render("equipment/stocktake.html", point=point, items=queries.active_items(point.id), current=current,
+                  confirmed=queries.confirmed_ids(current), last=queries.last_complete_stocktake(point.id),
+                  form=EmptyForm())
 
 
 @bp.post("/points/<int:id>/stocktake")
 @requires("equipment.edit", load=LibraryPoint)
-def stocktake_start(obj: LibraryPoint):
+def stocktake_start(point: LibraryPoint):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    refuse_if_locked(obj, today_local())
-    if _open_stocktake(obj.id) is None:
-        st = StockTake(point=obj, started_on=today_local(), started_by_id=current_user.id)
-        db.session.add(st)
-        audit.record("stocktake_start", st, unit_id=obj.commune_id)
+    refuse_if_locked(point, today_local())
+    if queries.open_stocktake(point.id) is None:
+        started = StockTake(point=point, started_on=today_local(), started_by_id=current_user.id)
+        db.session.add(started)
+        audit.record("stocktake_start", started, unit_id=point.commune_id)
         db.session.commit()
-    return redirect(url_for("equipment.stocktake", id=obj.id))
+    return redirect(url_for("equipment.stocktake", id=point.id))
 
 
 @bp.post("/equipment/<int:id>/stocktake")
 @requires("equipment.edit", load=EquipmentItem)
-def stocktake_confirm(obj: EquipmentItem):
+def stocktake_confirm(item: EquipmentItem):
     """One tap: this item is here, in the condition the register says."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if obj.condition == LIQUIDATED:
-        return _liquidated_refusal(obj)
-    refuse_if_locked(obj, today_local())
-    point = obj.point
-    current = _open_stocktake(point.id)
+    if item.condition == LIQUIDATED:
+        return _liquidated_refusal(item)
+    refuse_if_locked(item, today_local())
+    point = item.point
+    current = queries.open_stocktake(point.id)
     if current is None:
         current = StockTake(point=point, started_on=today_local(), started_by_id=current_user.id)
         db.session.add(current)
         db.session.flush()
-    if obj.id not in _confirmed_ids(current):
-        db.session.add(EquipmentEvent(item=obj, kind="stocktake", occurred_on=today_local(), stock_take=current,
-                                      new_condition=obj.condition, recorded_by_id=current_user.id))
+    if item.id not in queries.confirmed_ids(current):
+        db.session.add(EquipmentEvent(item=item, kind="stocktake", occurred_on=today_local(), stock_take=current,
+                                      new_condition=item.condition, recorded_by_id=current_user.id))
         db.session.flush()
-    active_ids = set(db.session.scalars(select(EquipmentItem.id).where(
-        EquipmentItem.point_id == point.id, EquipmentItem.condition.in_(ACTIVE_CONDITIONS))))
-    active = len(active_ids)
+    active_ids = queries.active_item_ids(point.id)
     # Complete when every item active now is confirmed (not merely as many confirmations).
-    completed = active_ids <= _confirmed_ids(current)
+    completed = active_ids <= queries.confirmed_ids(current)
     if completed:
         current.completed_at = utcnow()
-        audit.record("stocktake_complete", current, after={"items": active}, unit_id=point.commune_id)
+        audit.record("stocktake_complete", current, after={"items": len(active_ids)}, unit_id=point.commune_id)
     db.session.commit()
-    if is_fragment_request():
-        return render("equipment/_partials/_stocktake_row.html", item=obj, is_confirmed=True,
-                      trigger="stocktake-changed", form=EmptyForm())
     if completed:
-        flash(_("Stock-take complete: all %(num)d items confirmed.", num=active), "success")
-    return redirect(url_for("equipment.stocktake", id=point.id))
+        flash(_("Stock-take complete: all %(num)d items confirmed.", num=len(active_ids)), "success")
+    return saved(url_for("equipment.stocktake", id=point.id), None, "equipment/_partials/_stocktake_row.html",
+                 item=item, is_confirmed=True, trigger="stocktake-changed", form=EmptyForm())
 
 
 # --- Import ----------------------------------------------------------------------------
@@ -321,14 +292,14 @@ def import_template():
 
 @bp.route("/points/<int:id>/equipment/import", methods=["GET", "POST"])
 @requires("equipment.edit", load=LibraryPoint)
-def import_upload(obj: LibraryPoint):
-    return imports.upload(IMPORTER, obj)
+def import_upload(point: LibraryPoint):
+    return imports.upload(IMPORTER, point)
 
 
 @bp.post("/equipment/imports/<int:id>")
 @requires("equipment.import", load=ImportBatch)
-def import_confirm(obj: ImportBatch):
-    return imports.confirm(IMPORTER, obj)
+def import_confirm(batch: ImportBatch):
+    return imports.confirm(IMPORTER, batch)
 
 
 # --- Export -------------------------------------------------------------------------------
@@ -343,24 +314,25 @@ def _export(fmt: str, filename: str, point_ids):
 
 @bp.get("/points/<int:id>/equipment/export.<fmt>")
 @requires("equipment.view", load=LibraryPoint)
-def export_point(obj: LibraryPoint, fmt: str):
-    return _export(fmt, f"thiet-bi-diem-{obj.id}-{today_local():%Y%m%d}", select(LibraryPoint.id).where(LibraryPoint.id == obj.id))
+def export_point(point: LibraryPoint, fmt: str):
+    return _export(fmt, f"thiet-bi-diem-{point.id}-{today_local():%Y%m%d}",
+                   select(LibraryPoint.id).where(LibraryPoint.id == point.id))
 
 
 @bp.get("/communes/<int:id>/equipment/export.<fmt>")
 @requires("equipment.view", load=Unit)
-def export_commune(obj: Unit, fmt: str):
-    if obj.kind != COMMUNE:
+def export_commune(commune: Unit, fmt: str):
+    if commune.kind != COMMUNE:
         abort(404)
-    return _export(fmt, f"thiet-bi-xa-{obj.code}-{today_local():%Y%m%d}",
-                   select(LibraryPoint.id).where(LibraryPoint.commune_id == obj.id))
+    return _export(fmt, f"thiet-bi-xa-{commune.code}-{today_local():%Y%m%d}",
+                   select(LibraryPoint.id).where(LibraryPoint.commune_id == commune.id))
 
 
 @bp.get("/provinces/<int:id>/equipment/export.<fmt>")
 @requires("equipment.export_province", load=Unit)
-def export_province(obj: Unit, fmt: str):
-    if obj.kind != PROVINCE:
+def export_province(province: Unit, fmt: str):
+    if province.kind != PROVINCE:
         abort(404)
     points = scope_points(select(LibraryPoint.id), current_user).where(
-        LibraryPoint.commune_id.in_(select(Unit.id).where(Unit.parent_id == obj.id)))
-    return _export(fmt, f"thiet-bi-tinh-{obj.code}-{today_local():%Y%m%d}", points)
+        LibraryPoint.commune_id.in_(select(Unit.id).where(Unit.parent_id == province.id)))
+    return _export(fmt, f"thiet-bi-tinh-{province.code}-{today_local():%Y%m%d}", points)

@@ -1,9 +1,8 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from app.formatting import today_local
 from app.forms_base import ChoiceField, Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars
@@ -93,7 +92,7 @@ class AttendeeForm(VersionedForm):
 
 
 class PresenceForm(Form):
-    present = HiddenField()
+    present = HiddenField(validators=[AnyOf(("1", "0"))])  # present or absent, never a toggle
 
 
 class PasteForm(Form):

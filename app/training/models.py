@@ -1,13 +1,13 @@
-"""Training sessions, their attendance, and the checked rows of a paste or an
+"""Training sessions and their attendance (a paste or an
 upload kept between the preview and the confirmation."""
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models_base import TimestampMixin, UTCDateTime, VersionMixin, utcnow
+from app.models_base import TimestampMixin, VersionMixin
 from app.units.models import Unit
 from app.users.models import User
 
@@ -62,7 +62,7 @@ class TrainingSession(TimestampMixin, VersionMixin, db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     trainers: Mapped[list[User]] = relationship(secondary=session_trainer, order_by=User.full_name)
     attendees: Mapped[list["Attendance"]] = relationship(
-        back_populates="session", order_by="Attendance.id", cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="training", order_by="Attendance.id", cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def access_parent(self):
@@ -108,12 +108,12 @@ class Attendance(TimestampMixin, VersionMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(20), default="")
     present: Mapped[bool] = mapped_column(default=True)
 
-    session: Mapped[TrainingSession] = relationship(back_populates="attendees")
+    training: Mapped[TrainingSession] = relationship(back_populates="attendees")
     commune: Mapped[Unit] = relationship()
 
     @property
     def access_parent(self):
-        return self.session
+        return self.training
 
     @property
     def gender_label(self) -> str:

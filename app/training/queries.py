@@ -225,10 +225,18 @@ def commune_by_month(commune_id: int, start: date, end: date) -> dict[tuple[int,
     return out
 
 
-def commune_names(province_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the communes of a province, by name."""
-    return [tuple(row) for row in db.session.execute(
-        select(Unit.id, Unit.name).where(Unit.parent_id == province_id, Unit.kind == COMMUNE).order_by(Unit.name))]
+def commune_names(province_id: int | None) -> list[tuple[int, str]]:
+    """(id, name) of the communes of a province (of every province for None), by name."""
+    query = select(Unit.id, Unit.name).where(Unit.kind == COMMUNE).order_by(Unit.name)
+    if province_id is not None:
+        query = query.where(Unit.parent_id == province_id)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def attendees_of(training_id: int) -> list[Attendance]:
+    """A session's list, in the order people were added, with their communes."""
+    return db.session.scalars(select(Attendance).where(Attendance.session_id == training_id)
+                              .options(joinedload(Attendance.commune)).order_by(Attendance.id)).all()
 
 
 def coverage(province_id: int, topic=None, year=None) -> dict:

@@ -14,8 +14,9 @@ from app.access import (
 from app.audit import models as audit
 from app.extensions import db
 from app.formatting import today_local
-from app.forms_base import EmptyForm
-from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app.editing import conflict, shown
+from app.forms_base import EmptyForm, own_ids
+from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
 from app.imports.models import ImportBatch
 from app.models_base import utcnow
@@ -29,11 +30,12 @@ from app.training.forms import (
 from app.training.io import AttendanceImporter, export_headers, export_rows, gender_label, pasted_records
 from app.training.models import GENDERS, TOPICS, Attendance, TrainingSession
 from app.training.queries import (
-    attendee_counts, coverage as training_coverage, duplicate_keys, filtered_sessions, page_of, session_counts,
+    attendee_counts, attendees_of, commune_names, coverage as training_coverage, duplicate_keys, filtered_sessions,
+    page_of, session_counts,
 )
 from app.units.models import COMMUNE, Unit
 from app.units.queries import communes_for
-from app.users.models import PROVINCE_STAFF, TRAINER, User
+from app.users.queries import possible_trainers, users_by_id
 
 login_required_for(bp)
 
@@ -78,31 +80,21 @@ def session_list():
 
 # --- Sessions ----------------------------------------------------------------------------
 
-def _province_id_for_form(session=None):
-    if session is not None:
-        return session.commune.parent_id
-    return current_user.province_id
+def _session_choices(form: SessionForm, training=None):
+    """The communes and the trainers of the session's province (the user's own for a new session)."""
+    province_id = training.commune.parent_id if training is not None else current_user.province_id
+    form.commune_id.choices = [("", _("— choose a commune —"))] + commune_names(province_id)
+    form.trainer_ids.choices = [(u.id, u.full_name) for u in possible_trainers(province_id)]
 
 
-def _session_choices(form: SessionForm, session=None):
-    province_id = _province_id_for_form(session)
-    communes = select(Unit).where(Unit.kind == COMMUNE).order_by(Unit.name)
-    people = select(User).where(User.active.is_(True), User.role.in_((TRAINER, PROVINCE_STAFF))).order_by(User.full_name)
-    if province_id is not None:
-        communes = communes.where(Unit.parent_id == province_id)
-        people = people.where(User.unit_id == province_id)
-    form.commune_id.choices = [("", _("— choose a commune —"))] + [(c.id, c.name) for c in db.session.scalars(communes)]
-    form.trainer_ids.choices = [(u.id, u.full_name) for u in db.session.scalars(people)]
-
-
-def _check_session(form: SessionForm, session=None) -> bool:
+def _check_session(form: SessionForm, training=None) -> bool:
     """Validate the form; the commune must be one of the province's (and one
     the user may create in), the trainers users of the province."""
     ok = form.validate_on_submit()
     if form.commune_id.data:
         commune = requested_commune(current_user, form.commune_id.data)
         allowed = commune is not None and (
-            commune.parent_id == session.commune.parent_id if session is not None
+            commune.parent_id == training.commune.parent_id if training is not None
             else can(current_user, "training.create", commune))
         if not allowed:
             form.commune_id.errors.append(_("Choose a commune of your province."))
@@ -114,107 +106,99 @@ def _check_session(form: SessionForm, session=None) -> bool:
     return ok
 
 
-def _session_snapshot(session) -> dict:
-    return {**audit.snapshot(session, SESSION_FIELDS), "trainer_ids": sorted(t.id for t in session.trainers)}
+def _session_snapshot(training) -> dict:
+    return {**audit.snapshot(training, SESSION_FIELDS), "trainer_ids": sorted(t.id for t in training.trainers)}
+
+
+def _session_form(training=None, **kwargs) -> SessionForm:
+    form = SessionForm(obj=training, **kwargs)
+    _session_choices(form, training)
+    return form
 
 
 @bp.route("/training/new", methods=["GET", "POST"])
 @requires("training.create")
 def session_create():
-    form = SessionForm()
-    _session_choices(form)
+    form = _session_form()
     if request.method == "GET":
-        form.trainer_ids.data = [current_user.id] if current_user.role == TRAINER else []
+        # The user runs the session they create when they are one of the province's trainers.
+        form.trainer_ids.data = [v for v, _label in form.trainer_ids.choices if v == current_user.id]
         form.start_date.data = today_local()
         return render("training/session_form.html", form=form, training=None)
     if not _check_session(form):
         return render_form_errors("training/session_form.html", form=form, training=None)
     refuse_if_locked(db.session.get(Unit, form.commune_id.data), form.start_date.data)
-    session = TrainingSession(created_by_id=current_user.id)
-    form.populate_obj(session)
-    session.trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
-    db.session.add(session)
-    audit.record("create", session, after=_session_snapshot(session), unit_id=session.commune_id)
+    training = TrainingSession(created_by_id=current_user.id)
+    form.populate_obj(training)
+    training.trainers = users_by_id(form.trainer_ids.data)
+    db.session.add(training)
+    audit.record("create", training, after=_session_snapshot(training), unit_id=training.commune_id)
     db.session.commit()
-    flash(_("Training session %(title)s was added. Now add its attendees.", title=session.title), "success")
-    return redirect(url_for("training.session_detail", id=session.id))
+    flash(_("Training session %(title)s was added. Now add its attendees.", title=training.title), "success")
+    return redirect(url_for("training.session_detail", id=training.id))
 
 
-def _attendee_form(session, formdata=None, **data) -> AttendeeForm:
-    form = AttendeeForm(formdata=formdata, **data)
-    communes = db.session.execute(select(Unit.id, Unit.name).where(
-        Unit.parent_id == session.commune.parent_id, Unit.kind == COMMUNE).order_by(Unit.name)).all()
-    form.commune_id.choices = [(cid, name) for cid, name in communes]
-    return form
+def _attendee_form(training, attendee=None, formdata=None, **data) -> AttendeeForm:
+    """The form of one person, with ids of its own (the session page has the add
+    row and inline edit rows open at once)."""
+    form = AttendeeForm(formdata=formdata, obj=attendee, **data)
+    form.commune_id.choices = commune_names(training.commune.parent_id)
+    return own_ids(form, attendee.id if attendee else "new")
 
 
-def _own_ids(form, attendee=None):
-    """Field ids unique on the session page, where the add form and inline edit rows are open at once."""
-    for field in form:
-        field.id = f"{field.name}-{attendee.id if attendee else 'new'}"
-        field.label.field_id = field.id  # the label was made with the old id: keep <label for> on its field
-    return form
+def _new_attendee_form(training, formdata=None):
+    return _attendee_form(training, formdata=formdata, commune_id=training.commune_id)
 
 
-def _new_attendee_form(session, formdata=None):
-    form = _attendee_form(session, formdata=formdata, commune_id=session.commune_id)
-    return _own_ids(form)
-
-
-def _detail_context(session, form=None, **extra):
-    attendees = db.session.scalars(select(Attendance).where(Attendance.session_id == session.id)
-                                   .options(joinedload(Attendance.commune)).order_by(Attendance.id)).all()
-    return {"training": session, "attendees": attendees, "counts": session_counts(session.id),
-            "form": form or _new_attendee_form(session), "action_form": EmptyForm(),
-            "history": audit.history_of(session), **extra}
+def _detail_context(training, form=None, **extra):
+    return {"training": training, "attendees": attendees_of(training.id), "counts": session_counts(training.id),
+            "form": form or _new_attendee_form(training), "action_form": EmptyForm(),
+            "history": audit.history_of(training), **extra}
 
 
 @bp.get("/training/<int:id>")
 @requires("training.view", load=TrainingSession)
-def session_detail(obj: TrainingSession):
-    return render("training/session_detail.html", **_detail_context(obj))
+def session_detail(training: TrainingSession):
+    return render("training/session_detail.html", **_detail_context(training))
 
 
 @bp.get("/training/<int:id>/counts")
 @requires("training.view", load=TrainingSession)
-def session_counts_view(obj: TrainingSession):
-    return render("training/_partials/_counts.html", training=obj, counts=session_counts(obj.id))
+def session_counts_view(training: TrainingSession):
+    return render("training/_partials/_counts.html", training=training, counts=session_counts(training.id))
 
 
 @bp.route("/training/<int:id>/edit", methods=["GET", "POST"])
 @requires("training.edit", load=TrainingSession)
-def session_edit(obj: TrainingSession):
-    form = SessionForm(obj=obj)
-    _session_choices(form, obj)
+def session_edit(training: TrainingSession):
+    form = _session_form(training)
+
+    def current_form():
+        fresh = _session_form(training, formdata=None)
+        fresh.trainer_ids.data = [t.id for t in training.trainers]
+        return fresh
+
     if request.method == "GET":
-        form.version.data = str(obj.version)
-        form.trainer_ids.data = [t.id for t in obj.trainers]
-        return render("training/session_form.html", form=form, training=obj)
-    if form.is_stale(obj):
-        form = SessionForm(formdata=None, obj=obj)
-        _session_choices(form, obj)
-        form.version.data = str(obj.version)
-        form.trainer_ids.data = [t.id for t in obj.trainers]
-        form.form_errors.append(_("Someone else changed this session while you were editing. The form now shows the "
-                                  "current values; make your change again."))
-        return render("training/session_form.html", form=form, training=obj, status=409)
-    if not _check_session(form, obj):
-        return render_form_errors("training/session_form.html", form=form, training=obj)
+        return render("training/session_form.html", form=shown(current_form(), training), training=training)
+    if form.is_stale(training):
+        return conflict(current_form, training, "training/session_form.html", training=training)
+    if not _check_session(form, training):
+        return render_form_errors("training/session_form.html", form=form, training=training)
     # Neither the month it was in nor the month it moves to may be locked.
-    refuse_if_locked(obj, obj.start_date)
+    refuse_if_locked(training, training.start_date)
     refuse_if_locked(db.session.get(Unit, form.commune_id.data), form.start_date.data)
-    before = _session_snapshot(obj)
-    form.populate_obj(obj)
-    obj.trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
-    audit.record("update", obj, before=before, after=_session_snapshot(obj), unit_id=obj.commune_id)
+    before = _session_snapshot(training)
+    form.populate_obj(training)
+    training.trainers = users_by_id(form.trainer_ids.data)
+    audit.record("update", training, before=before, after=_session_snapshot(training), unit_id=training.commune_id)
     db.session.commit()
-    flash(_("Training session %(title)s was saved.", title=obj.title), "success")
-    return redirect(url_for("training.session_detail", id=obj.id))
+    flash(_("Training session %(title)s was saved.", title=training.title), "success")
+    return redirect(url_for("training.session_detail", id=training.id))
 
 
 # --- Attendees --------------------------------------------------------------------------------
 
-def _check_attendee(form: AttendeeForm, session) -> bool:
+def _check_attendee(form: AttendeeForm) -> bool:
     ok = form.validate_on_submit()
     if form.commune_id.data and form.commune_id.data not in {value for value, _label in form.commune_id.choices}:
         form.commune_id.errors.append(_("Choose a commune of the session's province."))
@@ -222,8 +206,8 @@ def _check_attendee(form: AttendeeForm, session) -> bool:
     return ok
 
 
-def _duplicate_warning(session, attendee) -> str | None:
-    if duplicate_keys(session.id, [attendee.name_key], exclude_id=attendee.id):
+def _duplicate_warning(training, attendee) -> str | None:
+    if duplicate_keys(training.id, [attendee.name_key], exclude_id=attendee.id):
         return _("%(name)s was already on the list: check that this is not the same person entered twice.",
                  name=attendee.full_name)
     return None
@@ -231,102 +215,99 @@ def _duplicate_warning(session, attendee) -> str | None:
 
 @bp.post("/training/<int:id>/attendees")
 @requires("training.edit", load=TrainingSession)
-def attendee_create(obj: TrainingSession):
-    form = _new_attendee_form(obj, formdata=request.form)
-    if not _check_attendee(form, obj):
+def attendee_create(training: TrainingSession):
+    form = _new_attendee_form(training, formdata=request.form)
+    if not _check_attendee(form):
         if is_fragment_request():
-            return render_form_errors("training/_partials/_attendee_add_error.html", training=obj, form=form)
-        return render_form_errors("training/session_detail.html", **_detail_context(obj, form))
-    refuse_if_locked(obj, obj.start_date)
-    attendee = Attendance(session=obj, present=True)
+            return render_form_errors("training/_partials/_attendee_add_error.html", training=training, form=form)
+        return render_form_errors("training/session_detail.html", **_detail_context(training, form))
+    refuse_if_locked(training, training.start_date)
+    attendee = Attendance(training=training, present=True)
     form.populate_obj(attendee)
     db.session.add(attendee)
     db.session.flush()
-    warning = _duplicate_warning(obj, attendee)
-    audit.record("create", attendee, after=audit.snapshot(attendee, ATTENDEE_FIELDS), unit_id=obj.commune_id)
+    warning = _duplicate_warning(training, attendee)
+    audit.record("create", attendee, after=audit.snapshot(attendee, ATTENDEE_FIELDS), unit_id=training.commune_id)
     db.session.commit()
     if is_fragment_request():
         # The new row, and a fresh empty form (out of band) for the next person.
-        fresh = _new_attendee_form(obj)
+        fresh = _new_attendee_form(training)
         fresh.full_name.render_kw = {**(fresh.full_name.render_kw or {}), "autofocus": True}
-        return render("training/_partials/_attendee_created.html", training=obj, attendee=attendee,
+        return render("training/_partials/_attendee_created.html", training=training, attendee=attendee,
                       form=fresh, warning=warning, action_form=EmptyForm(), trigger=CHANGED)
     if warning:
         flash(warning, "warning")
     flash(_("%(name)s was added.", name=attendee.full_name), "success")
-    return redirect(url_for("training.session_detail", id=obj.id) + "#attendee-new")
+    return redirect(url_for("training.session_detail", id=training.id) + "#attendee-new")
 
 
 @bp.get("/attendees/<int:id>/row")
 @requires("training.view", load=Attendance)
-def attendee_row(obj: Attendance):
-    return render("training/_partials/_attendee_row.html", attendee=obj, training=obj.session, action_form=EmptyForm())
+def attendee_row(attendee: Attendance):
+    return render("training/_partials/_attendee_row.html", attendee=attendee, training=attendee.training,
+                  action_form=EmptyForm())
+
+
+ATTENDEE_PAGES = ("training/attendee_form.html", "training/_partials/_attendee_form_row.html")
 
 
 @bp.route("/attendees/<int:id>/edit", methods=["GET", "POST"])
 @requires("training.edit", load=Attendance)
-def attendee_edit(obj: Attendance):
-    session = obj.session
-    templates = ("training/attendee_form.html", "training/_partials/_attendee_form_row.html")
+def attendee_edit(attendee: Attendance):
+    training = attendee.training
+    page = {"training": training, "attendee": attendee}
     if request.method == "GET":
-        form = _own_ids(_attendee_form(session, obj=obj), obj)
-        form.version.data = str(obj.version)
-        return render(*templates, training=session, attendee=obj, form=form)
-    form = _own_ids(_attendee_form(session, formdata=request.form, obj=obj), obj)
-    if form.is_stale(obj):
-        form = _own_ids(_attendee_form(session, obj=obj), obj)
-        form.version.data = str(obj.version)
-        form.form_errors.append(_("Someone else changed this person while you were editing. The form now shows the "
-                                  "current values; make your change again."))
-        return render(*templates, training=session, attendee=obj, form=form, status=409)
-    if not _check_attendee(form, session):
-        return render_form_errors(*templates, training=session, attendee=obj, form=form)
-    refuse_if_locked(session, session.start_date)
-    before = audit.snapshot(obj, ATTENDEE_FIELDS)
-    form.populate_obj(obj)
-    audit.record("update", obj, before=before, after=audit.snapshot(obj, ATTENDEE_FIELDS), unit_id=session.commune_id)
+        return render(*ATTENDEE_PAGES, form=shown(_attendee_form(training, attendee), attendee), **page)
+    form = _attendee_form(training, attendee, formdata=request.form)
+    if form.is_stale(attendee):
+        return conflict(lambda: _attendee_form(training, attendee), attendee, *ATTENDEE_PAGES, **page)
+    if not _check_attendee(form):
+        return render_form_errors(*ATTENDEE_PAGES, form=form, **page)
+    refuse_if_locked(training, training.start_date)
+    before = audit.snapshot(attendee, ATTENDEE_FIELDS)
+    form.populate_obj(attendee)
+    audit.record("update", attendee, before=before, after=audit.snapshot(attendee, ATTENDEE_FIELDS),
+                 unit_id=training.commune_id)
     db.session.commit()
-    if is_fragment_request():
-        return render("training/_partials/_attendee_row.html", attendee=obj, training=session, action_form=EmptyForm(),
-                      trigger=CHANGED)
-    flash(_("%(name)s was saved.", name=obj.full_name), "success")
-    return redirect(url_for("training.session_detail", id=session.id) + f"#attendee-{obj.id}")
+    return saved(url_for("training.session_detail", id=training.id) + f"#attendee-{attendee.id}",
+                 _("%(name)s was saved.", name=attendee.full_name), "training/_partials/_attendee_row.html",
+                 attendee=attendee, training=training, action_form=EmptyForm(), trigger=CHANGED)
 
 
 @bp.post("/attendees/<int:id>/presence")
 @requires("training.edit", load=Attendance)
-def attendee_presence(obj: Attendance):
+def attendee_presence(attendee: Attendance):
     """One tap: present or absent. The form says which, so a double tap does not undo it."""
     form = PresenceForm()
-    if not form.validate_on_submit() or form.present.data not in ("1", "0"):
+    if not form.validate_on_submit():
         abort(400)
     present = form.present.data == "1"
-    refuse_if_locked(obj.session, obj.session.start_date)
-    if obj.present != present:
-        obj.present = present
-        audit.record("update", obj, before={"present": not present}, after={"present": present},
-                     unit_id=obj.session.commune_id)
+    training = attendee.training
+    refuse_if_locked(training, training.start_date)
+    if attendee.present != present:
+        attendee.present = present
+        audit.record("update", attendee, before={"present": not present}, after={"present": present},
+                     unit_id=training.commune_id)
         db.session.commit()
-    if is_fragment_request():
-        return render("training/_partials/_attendee_row.html", attendee=obj, training=obj.session,
-                      action_form=EmptyForm(), trigger=CHANGED)
-    return redirect(url_for("training.session_detail", id=obj.session_id) + f"#attendee-{obj.id}")
+    return saved(url_for("training.session_detail", id=training.id) + f"#attendee-{attendee.id}", None,
+                 "training/_partials/_attendee_row.html", attendee=attendee, training=training,
+                 action_form=EmptyForm(), trigger=CHANGED)
 
 
 @bp.post("/attendees/<int:id>/delete")
 @requires("training.edit", load=Attendance)
-def attendee_delete(obj: Attendance):
+def attendee_delete(attendee: Attendance):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    refuse_if_locked(obj.session, obj.session.start_date)
-    session_id, commune_id, name = obj.session_id, obj.session.commune_id, obj.full_name
-    audit.record("delete", obj, before=audit.snapshot(obj, ATTENDEE_FIELDS), unit_id=commune_id)
-    db.session.delete(obj)
+    training = attendee.training
+    refuse_if_locked(training, training.start_date)
+    audit.record("delete", attendee, before=audit.snapshot(attendee, ATTENDEE_FIELDS), unit_id=training.commune_id)
+    name = attendee.full_name
+    db.session.delete(attendee)
     db.session.commit()
-    if is_fragment_request():
-        return render("training/_partials/_nothing.html", trigger=CHANGED)
-    flash(_("%(name)s was removed from the list.", name=name), "success")
-    return redirect(url_for("training.session_detail", id=session_id) + "#attendees")
+    return saved(url_for("training.session_detail", id=training.id) + "#attendees",
+                 _("%(name)s was removed from the list.", name=name), "training/_partials/_nothing.html",
+                 trigger=CHANGED)
 
 
 # --- Many at once: pasted lines or a file, previewed, then confirmed -------------------------------------
@@ -336,17 +317,17 @@ IMPORTER = AttendanceImporter()
 
 @bp.route("/training/<int:id>/paste", methods=["GET", "POST"])
 @requires("training.edit", load=TrainingSession)
-def attendee_paste(obj: TrainingSession):
+def attendee_paste(training: TrainingSession):
     form = PasteForm()
     if request.method == "GET":
-        return render("training/paste.html", training=obj, form=form)
+        return render("training/paste.html", training=training, form=form)
     if not form.validate_on_submit():
-        return render_form_errors("training/paste.html", training=obj, form=form)
+        return render_form_errors("training/paste.html", training=training, form=form)
     records = pasted_records(form.lines.data, IMPORTER)
     if not records:
         form.lines.errors.append(_("Paste at least one line."))
-        return render_form_errors("training/paste.html", training=obj, form=form)
-    return imports.preview(IMPORTER, obj, records, source="paste", retry=form)
+        return render_form_errors("training/paste.html", training=training, form=form)
+    return imports.preview(IMPORTER, training, records, source="paste", retry=form)
 
 
 @bp.get("/training/attendance-template.xlsx")
@@ -357,32 +338,32 @@ def import_template():
 
 @bp.route("/training/<int:id>/import", methods=["GET", "POST"])
 @requires("training.edit", load=TrainingSession)
-def attendee_import(obj: TrainingSession):
-    return imports.upload(IMPORTER, obj)
+def attendee_import(training: TrainingSession):
+    return imports.upload(IMPORTER, training)
 
 
 @bp.post("/training/batches/<int:id>")
 @requires("training.import", load=ImportBatch)
-def batch_confirm(obj: ImportBatch):
-    return imports.confirm(IMPORTER, obj)
+def batch_confirm(batch: ImportBatch):
+    return imports.confirm(IMPORTER, batch)
 
 
 # --- Sign-in sheet and export --------------------------------------------------------------
 
 @bp.get("/training/<int:id>/sign-in-sheet")
 @requires("training.view", load=TrainingSession)
-def sign_in_sheet(obj: TrainingSession):
+def sign_in_sheet(training: TrainingSession):
     """The printed sheet people sign at the session: always in Vietnamese."""
     with force_locale("vi"):
-        return render("training/sign_in_sheet.html", training=obj, attendees=obj.attendees,
-                      blank_rows=max(5, 15 - len(obj.attendees)))
+        return render("training/sign_in_sheet.html", training=training, attendees=training.attendees,
+                      blank_rows=max(5, 15 - len(training.attendees)))
 
 
 @bp.get("/training/<int:id>/attendance.xlsx")
 @requires("training.view", load=TrainingSession)
-def attendance_export(obj: TrainingSession):
-    return xlsx_response(f"diem-danh-{obj.id}-{obj.start_date:%Y%m%d}.xlsx", _("Attendance"), export_headers(),
-                         export_rows(obj), widths={2: 28, 5: 24, 6: 22})
+def attendance_export(training: TrainingSession):
+    return xlsx_response(f"diem-danh-{training.id}-{training.start_date:%Y%m%d}.xlsx", _("Attendance"), export_headers(),
+                         export_rows(training), widths={2: 28, 5: 24, 6: 22})
 
 
 # --- Coverage -----------------------------------------------------------------------------
