@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgres bench translations extract browser-deps serve clean
+.PHONY: run test test-fast test-sqlite test-postgres bench translations extract browser-deps serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test-sqlite: $(VENV)/.dev translations browser-deps
 
 test-postgres: $(VENV)/.dev translations browser-deps
 	tools/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+## test-fast: the inner loop: SQLite only, without the browser and multi-server tests (make test runs them all)
+test-fast: $(VENV)/.dev translations
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not servers" tests
 
 ## browser-deps: Debian's chromium for the Playwright tests (installed when missing)
 browser-deps:

@@ -7,6 +7,7 @@ test starts from empty tables.
 import os
 import re
 import tempfile
+from pathlib import Path
 
 _tmp = tempfile.mkdtemp(prefix="sothuvien-test-")
 os.environ.setdefault("TEST_DATABASE_URL", f"sqlite:///{_tmp}/test.db")
@@ -22,6 +23,16 @@ from tests.factories import World  # noqa: E402
 
 PASSWORD = "thuvien2026"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/browser/ is marked `browser` (see pytest.ini)."""
+    for item in items:
+        if BROWSER_TESTS in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

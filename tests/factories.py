@@ -20,8 +20,12 @@ PASSWORD = "thuvien2026"
 
 @lru_cache
 def password_hash(password: str) -> str:
-    """Hashing is slow on purpose; hash each test password once per run."""
-    return generate_password_hash(password)
+    """A cheap hash for test users only: the suite logs in some 700 times, and
+    each login with the production hash (scrypt, slow on purpose) costs a
+    tenth of a second. check_password_hash reads the method from the hash, so
+    the app verifies these as it verifies any other; passwords the app sets
+    itself (app/users/models.py) stay scrypt, and a test checks that."""
+    return generate_password_hash(password, method="pbkdf2:sha256:1")
 
 
 def make_province(name="Tỉnh Thử", code=None) -> Unit:

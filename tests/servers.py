@@ -21,6 +21,17 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
+def wait_until(what: str, condition, timeout: float = 30, every: float = 0.05):
+    """Check `condition()` until it holds, for at most `timeout` seconds: for
+    things that send no event a test could wait on (a process's children, a
+    port that starts answering). Fails with `what` when time runs out."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout} s")
+        time.sleep(every)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,17 +56,21 @@ class Gunicorn:
             [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
              "--graceful-timeout", "2", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200 and len(self.worker_pids()) == self.workers:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
+        try:
+            wait_until("gunicorn answering with all its workers", self.ready, timeout=60)
+        except BaseException:
+            self.stop()
+            raise
+
+    def ready(self) -> bool:
+        """The master answers /healthz and all its workers are up (a failed start fails at once)."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                return response.status == 200 and len(self.worker_pids()) == self.workers
+        except OSError:
+            return False
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

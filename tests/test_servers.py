@@ -7,11 +7,15 @@ half on one server and half on the other holds on both. Then, on SQLite,
 workers and the master are killed with SIGKILL while taps are under way:
 after a restart the file passes `PRAGMA integrity_check` and holds every
 acknowledged tap.
+
+The crash test waits on what the phones report, never on time: the kill
+comes once every phone has logged in and had a tap acknowledged, and the
+test ends once every phone has had another tap acknowledged after it.
 """
+import http.client
 import os
 import signal
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -21,8 +25,9 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.formatting import today_local
 from app.visits.models import VisitCount
-from tests.servers import Browser, Gunicorn
+from tests.servers import Browser, Gunicorn, wait_until
 
+pytestmark = pytest.mark.servers  # left out of `make test-fast`
 CLIENTS, TAPS = 8, 25  # per server
 
 
@@ -47,29 +52,80 @@ def cell_count(app, point_id, day):
             VisitCount.reader_group == "children")) or 0
 
 
-def tapper(base, world, day, taps, stop=None):
+class Phones:
+    """The librarians' phones of a test, as the test sees them: who has logged
+    in, how many taps each had acknowledged, and the events the test waits on
+    instead of time."""
+
+    def __init__(self, n: int):
+        self.changed = threading.Condition()
+        self.logged_in = 0
+        self.acknowledged = [0] * n
+        self.failed = [0] * n
+        self.errors: list[BaseException] = []
+        self.stop = threading.Event()  # the test has seen enough: stop tapping
+        self.server_up = threading.Event()  # cleared while the server is down, so phones wait instead of spinning
+        self.server_up.set()
+
+    def note(self, index=None, logged_in=False, acknowledged=False, failed=False, error=None):
+        with self.changed:
+            self.logged_in += logged_in
+            if index is not None:
+                self.acknowledged[index] += acknowledged
+                self.failed[index] += failed
+            if error is not None:
+                self.errors.append(error)
+            self.changed.notify_all()
+
+    def wait_until(self, what: str, condition, timeout: float = 60):
+        """Block until `condition()` holds (checked at every change); a phone that failed fails the test."""
+        with self.changed:
+            done = self.changed.wait_for(lambda: self.errors or condition(), timeout)
+            if self.errors:
+                raise self.errors[0]
+            assert done, f"no {what} within {timeout} s: {self.logged_in} logged in, acknowledged {self.acknowledged}"
+
+    def each_acknowledged_more_than(self, before: list[int]):
+        return lambda: all(now > then for now, then in zip(self.acknowledged, before))
+
+
+def tapper(base, world, day, taps, phones=None, index=None):
     """A librarian's phone: log in, then tap one cell `taps` times (or until
-    `stop` is set). Returns (acknowledged, failed): a tap is acknowledged
-    when the server answered it with the new count."""
+    `phones.stop` is set). Returns (acknowledged, failed): a tap is
+    acknowledged when the server answered it with the new count."""
+    try:
+        return _tap(base, world, day, taps, phones, index)
+    except BaseException as error:
+        if phones is not None:
+            phones.note(error=error)  # the test stops waiting and fails with this error
+        raise
+
+
+def _tap(base, world, day, taps, phones, index):
     browser = Browser()
     status, _body = browser.log_in(base, world.librarian_a.name)
-    assert status == 200
+    assert status == 200, f"login answered {status}"
+    if phones is not None:
+        phones.note(logged_in=True)
     acknowledged = failed = 0
     for _ in range(taps):
-        if stop is not None and stop.is_set():
+        if phones is not None and phones.stop.is_set():
             break
         try:
             status, body, _headers = browser.post(
                 f"{base}/points/{world.point_a.id}/tally", {"day": day.isoformat(), "cell": "reading:children"},
                 headers={"HX-Request": "true"})
-        except OSError:  # the connection died with its worker: the phone shows an error
+        except (OSError, http.client.HTTPException):  # the connection died with its worker: the phone shows an error
             failed += 1
-            time.sleep(0.05)
+            if phones is not None:
+                phones.note(index, failed=True)
+                phones.server_up.wait(timeout=60)  # the librarian taps again once the server is back
             continue
-        if status == 200 and 'id="n-reading-children"' in body:
-            acknowledged += 1
-        else:
-            failed += 1
+        ok = status == 200 and 'id="n-reading-children"' in body
+        acknowledged += ok
+        failed += not ok
+        if phones is not None:
+            phones.note(index, acknowledged=ok, failed=not ok)
     return acknowledged, failed
 
 
@@ -114,18 +170,31 @@ def test_kill_9_in_the_middle_of_taps_loses_no_acknowledged_tap(app, world, serv
             pytest.skip("the crash test is about the SQLite file (PostgreSQL has its own WAL and recovery)")
     (server,) = servers(1)
     day = today_local_day(app)
-    stop = threading.Event()
+    phones = Phones(CLIENTS)
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        futures = [pool.submit(tapper, server.url, world, day, 10_000, stop) for _ in range(CLIENTS)]
-        time.sleep(1.5)
-        if victim == "worker":
-            os.kill(server.worker_pids()[0], signal.SIGKILL)  # the master starts a new worker
-            time.sleep(1.5)
-        else:
-            server.kill_master()
-            server.start()  # the operator (or systemd) restarts it on the same port
-            time.sleep(1.5)
-        stop.set()
+        futures = [pool.submit(tapper, server.url, world, day, 10_000, phones, i) for i in range(CLIENTS)]
+        try:
+            # Every phone logged in, and every phone's taps being acknowledged: the crash
+            # comes in the middle of taps, never in the middle of a login.
+            phones.wait_until("logins", lambda: phones.logged_in == CLIENTS)
+            phones.wait_until("first acknowledged taps", phones.each_acknowledged_more_than([0] * CLIENTS))
+            before = list(phones.acknowledged)
+            if victim == "worker":
+                worker = server.worker_pids()[0]
+                os.kill(worker, signal.SIGKILL)
+                # The master starts a new worker.
+                wait_until("a new worker", lambda: worker not in server.worker_pids()
+                           and len(server.worker_pids()) == server.workers)
+            else:
+                phones.server_up.clear()
+                server.kill_master()
+                server.start()  # the operator (or systemd) restarts it on the same port
+                phones.server_up.set()
+            # Every phone tapped again with success after the crash.
+            phones.wait_until("acknowledged taps after the crash", phones.each_acknowledged_more_than(before))
+        finally:
+            phones.stop.set()
+            phones.server_up.set()
         results = [f.result() for f in futures]
     acknowledged = sum(a for a, _f in results)
     failed = sum(f for _a, f in results)

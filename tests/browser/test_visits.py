@@ -5,7 +5,7 @@ never below 0) and the summary page with its server-drawn SVG chart at 1280 px.
 The UI wording depends on the compiled catalogs (being edited meanwhile), so
 only ids, classes, button values, numbers, dates and test data are asserted."""
 import re
-import time
+import threading
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.formatting import today_local
-from app.visits import queries
 from app.visits.models import GROUPS, SERVICES, VisitCount
 from tests.browser.conftest import DESKTOP
 from tests.browser.test_login import is_path, log_in, path_of
@@ -77,22 +76,52 @@ def local_today_iso(page) -> str:
     return page.locator("form.day-pick input#day").get_attribute("max")
 
 
-def slow_down_taps(monkeypatch, seconds=0.15):
-    """A weak connection: each tap is still being answered when the next one comes."""
-    real_tally = queries.tally
+class TapGate:
+    """A weak connection under the test's control: while the gate is closed,
+    each tap reaches the server and waits there, unanswered, until the test
+    opens it. The test knows when a tap has arrived, so it can tap again while
+    one is in flight without guessing how long a request takes.
 
-    def tally(*args, **kwargs):
-        time.sleep(seconds)
-        return real_tally(*args, **kwargs)
+    It wraps the app's WSGI callable, so it holds the request before any of
+    the app's code runs, whatever the tap route does inside."""
 
-    monkeypatch.setattr(queries, "tally", tally)
+    def __init__(self, app, monkeypatch, point_id, timeout=30):
+        self.path = f"/points/{point_id}/tally"
+        self.open = threading.Event()
+        self.open.set()
+        self.changed = threading.Condition()
+        self.arrived = 0
+        self.timeout = timeout
+        wsgi_app = app.wsgi_app
+
+        def gated(environ, start_response):
+            if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == self.path:
+                with self.changed:
+                    self.arrived += 1
+                    self.changed.notify_all()
+                self.open.wait(self.timeout)  # a test that fails before opening it never hangs the server
+            return wsgi_app(environ, start_response)
+
+        monkeypatch.setattr(app, "wsgi_app", gated)
+
+    def close(self):
+        self.open.clear()
+
+    def release(self):
+        self.open.set()
+
+    def wait_for_arrivals(self, n):
+        """Until `n` taps in all have reached the server."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.arrived >= n, self.timeout), \
+                f"{self.arrived} taps reached the server, expected {n}"
 
 
 # 1 ---------------------------------------------------------------------------
 
 def test_tally_with_javascript_counts_every_tap_without_reloading(app, world, make_page, monkeypatch):
-    slow_down_taps(monkeypatch)
     point_id = world.point_a.id
+    gate = TapGate(app, monkeypatch, point_id)
     today = local_today(app)
     page, problems = make_page()
     open_tally(page, world)
@@ -124,10 +153,15 @@ def test_tally_with_javascript_counts_every_tap_without_reloading(app, world, ma
     expect(day_total(page)).to_have_text("4")
     expect(undo_button(page)).to_have_attribute("value", "computer:students")
 
-    # A burst of taps, not waiting for any answer: queued by hx-sync, none lost.
+    # A burst of taps, not waiting for any answer: queued by hx-sync, none lost. The
+    # first one is held on the server until the other four have been tapped.
     burst = tap_button(page, "lending:adults")
-    for _ in range(5):
+    gate.close()
+    burst.click(delay=0)
+    gate.wait_for_arrivals(3 + 1 + 1)
+    for _ in range(4):
         burst.click(delay=0)
+    gate.release()
     expect(cell_count(page, "lending:adults")).to_have_text("5")
     expect(day_total(page)).to_have_text("9")
     page.wait_for_function("() => window.__taps.inFlight === 0")
@@ -309,8 +343,8 @@ def test_summary_draws_the_monthly_chart_and_the_stats(app, world, make_page):
     assert len(polylines.nth(0).get_attribute("points").split()) == 12 - month + 1
     assert len(polylines.nth(1).get_attribute("points").split()) == month
     expect(chart.locator("figcaption .key")).to_have_text([str(year - 1), str(year)])
-    # The numbers behind the chart (a table in <details>): the month of each year.
-    rows = chart.locator("details table tbody tr")
+    # The numbers behind the chart (a table in the <details> after it): the month of each year.
+    rows = page.locator("figure.chart + details table tbody tr")
     expect(rows).to_have_count(2)
     assert rows.nth(0).locator("td").nth(month - 1).text_content().strip() == "40"
     assert rows.nth(1).locator("td").nth(month - 1).text_content().strip() == "50"
@@ -327,29 +361,33 @@ def test_taps_queued_behind_a_slow_one_count_in_their_own_cell(app, world, make_
     """Readers arriving together: the librarian taps two cells while the first
     tap is still being answered (a slow connection), or taps a cell twice and
     then touches the page outside the buttons. Every tap must count where it was made."""
-    slow_down_taps(monkeypatch, seconds=0.3)
     point_id = world.point_a.id
+    gate = TapGate(app, monkeypatch, point_id)
     today = local_today(app)
     page, _problems = make_page()
     open_tally(page, world)
     page.evaluate("""() => {
         window.__inFlight = 0;
+        window.__answered = 0;
         document.body.addEventListener('htmx:beforeRequest', () => { window.__inFlight++; });
-        document.body.addEventListener('htmx:afterRequest', () => { window.__inFlight--; });
+        document.body.addEventListener('htmx:afterRequest', () => { window.__inFlight--; window.__answered++; });
     }""")
+    gate.close()  # the first tap is held on the server while the others are made
     if then == "tap_another_cell":
-        for cell in ("reading:children", "computer:students", "lending:adults"):
-            tap_button(page, cell).click(delay=0)
+        cells = ("reading:children", "computer:students", "lending:adults")
         expected = {"reading:children": 1, "computer:students": 1, "lending:adults": 1}
     else:
-        tap_button(page, "reading:children").click(delay=0)
-        tap_button(page, "reading:children").click(delay=0)
-        page.locator("main h1").click()  # focus leaves the tap buttons
+        cells = ("reading:children", "reading:children")
         expected = {"reading:children": 2}
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => window.__inFlight === 0")
-    page.wait_for_timeout(300)  # the last queued request has been sent and answered
-    page.wait_for_function("() => window.__inFlight === 0")
+    tap_button(page, cells[0]).click(delay=0)
+    gate.wait_for_arrivals(1)
+    for cell in cells[1:]:
+        tap_button(page, cell).click(delay=0)
+    if then == "tap_outside_the_buttons":
+        page.locator("main h1").click()  # focus leaves the tap buttons
+    gate.release()
+    # Every tap has been sent and answered (the queued ones after the first).
+    page.wait_for_function(f"() => window.__answered === {len(cells)} && window.__inFlight === 0")
     assert nonzero(stored_counts(app, point_id, today)) == expected
     assert_counts_shown(page, expected)
     expect(day_total(page)).to_have_text(str(sum(expected.values())))
