@@ -103,7 +103,7 @@ MATRIX = {
     ("training.attendance_export", "GET", ("session_a", "session_c")): {A: "login", L: (200, 403), T: (200, 403), P: (200, 403), ADM: 200},
     ("training.session_edit", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
     ("training.attendee_paste", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
-    ("training.attendee_import", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.import_upload", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
     ("training.attendee_create", "POST", ("session_a", "session_c")): {A: "login", L: 403, T: (OK, 403), P: (OK, 403), ADM: OK},
     ("training.attendee_row", "GET", ("attendee_a", "attendee_c")): {A: "login", L: (200, 403), T: (200, 403), P: (200, 403), ADM: 200},
     ("training.attendee_edit", "GET", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
@@ -111,7 +111,7 @@ MATRIX = {
     ("training.attendee_presence", "POST", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (400, 403), P: (400, 403), ADM: 400},
     ("training.attendee_delete", "POST", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (OK, 403), P: (OK, 403), ADM: OK},
     # Only the uploader (here the session's trainer) confirms a batch.
-    ("training.batch_confirm", "POST", ("tbatch_a", "tbatch_c")): {A: "login", L: 403, T: (OK, 403), P: 403, ADM: OK},
+    ("training.import_confirm", "POST", ("tbatch_a", "tbatch_c")): {A: "login", L: 403, T: (OK, 403), P: 403, ADM: OK},
 }
 
 

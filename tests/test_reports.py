@@ -430,7 +430,7 @@ LOCKED_TRAINING_ROUTES = {
         "version": "1", "full_name": "Nguyễn Văn Ân", "gender": "male", "commune_id": str(w.commune_a.id)}),
     "attendee_presence": lambda w, o: (f"/attendees/{o['attendee']}/presence", {"present": "0"}),
     "attendee_delete": lambda w, o: (f"/attendees/{o['attendee']}/delete", {}),
-    "batch_confirm": lambda w, o: (f"/training/batches/{o['batch']}", {}),
+    "import_confirm": lambda w, o: (f"/training/batches/{o['batch']}", {}),
 }
 
 

@@ -18,7 +18,6 @@ from app.extensions import db
 from app.formatting import today_local
 from app.forms_base import EmptyForm, own_ids
 from app.imports import pipeline as imports
-from app.imports.models import ImportBatch
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.models_base import utcnow
 from app.reports.locks import refuse_if_locked
@@ -173,13 +172,13 @@ def event_create(item: EquipmentItem):
     if item.condition == LIQUIDATED:
         return _liquidated_refusal(item)
     form = EventForm()
+    if not form.validate_on_submit():
+        return _item_page(item, status=422, event_form=form)
     if form.is_stale(item):
         # An event is new, not an edit: what was typed stays, with the item as it is now above it.
         form.form_errors.append(_("Someone else changed this item meanwhile. Check its current condition and "
                                   "record the event again."))
         return _item_page(item, status=409, event_form=form)
-    if not form.validate_on_submit():
-        return _item_page(item, status=422, event_form=form)
     refuse_if_locked(item, form.occurred_on.data)
     old = item.condition
     new = LIQUIDATED if form.kind.data == "liquidation" else (form.new_condition.data or None)
@@ -204,11 +203,11 @@ def item_restore(item: EquipmentItem):
     if item.condition != LIQUIDATED:
         abort(409)
     form = RestoreForm()
+    if not form.validate_on_submit():
+        return _item_page(item, status=422, restore_form=form)
     if form.is_stale(item):
         form.form_errors.append(str(CONFLICT))
         return _item_page(item, status=409, restore_form=form)
-    if not form.validate_on_submit():
-        return _item_page(item, status=422, restore_form=form)
     refuse_if_locked(item, form.occurred_on.data)
     event = EquipmentEvent(item=item, kind="restore", occurred_on=form.occurred_on.data,
                            description=form.description.data, old_condition=LIQUIDATED,
@@ -281,25 +280,10 @@ def stocktake_confirm(item: EquipmentItem):
 
 # --- Import ----------------------------------------------------------------------------
 
-IMPORTER = EquipmentImporter()
-
-
-@bp.get("/equipment/import-template.xlsx")
-@requires("equipment.template")
-def import_template():
-    return imports.template_response(IMPORTER)
-
-
-@bp.route("/points/<int:id>/equipment/import", methods=["GET", "POST"])
-@requires("equipment.edit", load=LibraryPoint)
-def import_upload(point: LibraryPoint):
-    return imports.upload(IMPORTER, point)
-
-
-@bp.post("/equipment/imports/<int:id>")
-@requires("equipment.import", load=ImportBatch)
-def import_confirm(batch: ImportBatch):
-    return imports.confirm(IMPORTER, batch)
+imports.add_routes(bp, EquipmentImporter(), LibraryPoint,
+                   template=("/equipment/import-template.xlsx", "equipment.template"),
+                   upload=("/points/<int:id>/equipment/import", "equipment.edit"),
+                   confirm=("/equipment/imports/<int:id>", "equipment.import"))
 
 
 # --- Export -------------------------------------------------------------------------------

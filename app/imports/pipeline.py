@@ -258,7 +258,30 @@ def _shown(value) -> str:
     return "" if value is None else str(value)
 
 
-# --- Views the domains' routes call ------------------------------------------------------------
+# --- The routes of an import ------------------------------------------------------------------
+
+def add_routes(bp, importer: "Importer", owner_model, *, template: tuple[str, str], upload: tuple[str, str],
+               confirm: tuple[str, str]) -> None:
+    """The three routes of an import on a domain's blueprint, each a (URL rule,
+    access action) so that access is declared like any route's:
+    `<bp>.import_template`, `<bp>.import_upload` (owner by id), `<bp>.import_confirm` (batch by id)."""
+    from app.access import requires
+
+    def import_template():
+        return template_response(importer)
+
+    def import_upload(owner):
+        return upload_page(importer, owner)
+
+    def import_confirm(batch):
+        return confirm_batch(importer, batch)
+
+    bp.add_url_rule(template[0], view_func=requires(template[1])(import_template), methods=["GET"])
+    bp.add_url_rule(upload[0], view_func=requires(upload[1], load=owner_model)(import_upload), methods=["GET", "POST"])
+    bp.add_url_rule(confirm[0], view_func=requires(confirm[1], load=ImportBatch)(import_confirm), methods=["POST"])
+
+
+# --- Views ------------------------------------------------------------------------------------
 
 def template_response(importer: Importer):
     """The spreadsheet to fill: the column names in Vietnamese and example rows."""
@@ -268,7 +291,7 @@ def template_response(importer: Importer):
     return xlsx_response(importer.template_filename, importer.template_sheet, headers, rows)
 
 
-def upload(importer: Importer, owner):
+def upload_page(importer: Importer, owner):
     """GET: the upload page. POST: read the file and show its preview."""
     form = ImportForm()
     page = {"importer": importer, "owner": owner, "form": form}
@@ -324,7 +347,7 @@ def _render_preview(importer, owner, rows, problems, batch, filename, source, re
                   summary=importer.summary(records) if batch else "", status=422 if problems else 200)
 
 
-def confirm(importer: Importer, batch: ImportBatch):
+def confirm_batch(importer: Importer, batch: ImportBatch):
     """Save a previewed batch: all rows in one transaction, once."""
     if batch.kind != importer.kind:
         abort(404)

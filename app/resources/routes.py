@@ -6,8 +6,9 @@ from sqlalchemy import select
 from app.access import login_required_for, province_in_scope, requires
 from app.audit import models as audit
 from app.extensions import db
+from app.editing import conflict, shown
 from app.forms_base import EmptyForm
-from app.htmx import redirect, render, render_form_errors
+from app.htmx import redirect, render, render_form_errors, saved
 from app.resources import bp
 from app.resources.forms import ResourceForm
 from app.resources.models import KINDS, Resource
@@ -30,54 +31,50 @@ def resource_list():
 
 @bp.route("/provinces/<int:id>/resources/new", methods=["GET", "POST"])
 @requires("resources.manage", load=Unit)
-def resource_create(obj: Unit):
-    if obj.kind != PROVINCE:
+def resource_create(province: Unit):
+    if province.kind != PROVINCE:
         abort(404)
     form = ResourceForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render_form_errors("resources/form.html", form=form, province=obj, resource=None)
-        resource = Resource(province=obj, active=True)
+            return render_form_errors("resources/form.html", form=form, province=province, resource=None)
+        resource = Resource(province=province, active=True)
         form.populate_obj(resource)
         db.session.add(resource)
-        audit.record("create", resource, after=audit.snapshot(resource, FIELDS), unit_id=obj.id)
+        audit.record("create", resource, after=audit.snapshot(resource, FIELDS), unit_id=province.id)
         db.session.commit()
         flash(_("%(title)s is now shared with every commune.", title=resource.title), "success")
-        return redirect(url_for("resources.resource_list", province=obj.id))
-    return render("resources/form.html", form=form, province=obj, resource=None)
+        return redirect(url_for("resources.resource_list", province=province.id))
+    return render("resources/form.html", form=form, province=province, resource=None)
 
 
 @bp.route("/resources/<int:id>/edit", methods=["GET", "POST"])
 @requires("resources.manage", load=Resource)
-def resource_edit(obj: Resource):
-    form = ResourceForm(obj=obj)
+def resource_edit(resource: Resource):
+    page = {"province": resource.province, "resource": resource}
+    form = ResourceForm(obj=resource)
     if request.method == "GET":
-        form.version.data = str(obj.version)
-        return render("resources/form.html", form=form, province=obj.province, resource=obj)
-    if form.is_stale(obj):
-        form = ResourceForm(formdata=None, obj=obj)
-        form.version.data = str(obj.version)
-        form.form_errors.append(_("Someone else changed this resource while you were editing. The form now shows the "
-                                  "current values; make your change again."))
-        return render("resources/form.html", form=form, province=obj.province, resource=obj, status=409)
+        return render("resources/form.html", form=shown(form, resource), **page)
+    if form.is_stale(resource):
+        return conflict(lambda: ResourceForm(formdata=None, obj=resource), resource, "resources/form.html", **page)
     if not form.validate_on_submit():
-        return render_form_errors("resources/form.html", form=form, province=obj.province, resource=obj)
-    before = audit.snapshot(obj, FIELDS)
-    form.populate_obj(obj)
-    audit.record("update", obj, before=before, after=audit.snapshot(obj, FIELDS), unit_id=obj.province_id)
+        return render_form_errors("resources/form.html", form=form, **page)
+    before = audit.snapshot(resource, FIELDS)
+    form.populate_obj(resource)
+    audit.record("update", resource, before=before, after=audit.snapshot(resource, FIELDS), unit_id=resource.province_id)
     db.session.commit()
-    flash(_("%(title)s was saved.", title=obj.title), "success")
-    return redirect(url_for("resources.resource_list", province=obj.province_id))
+    return saved(url_for("resources.resource_list", province=resource.province_id),
+                 _("%(title)s was saved.", title=resource.title))
 
 
 @bp.post("/resources/<int:id>/remove")
 @requires("resources.manage", load=Resource)
-def resource_remove(obj: Resource):
+def resource_remove(resource: Resource):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    obj.active = False
-    audit.record("delete", obj, before={"active": True}, after={"active": False, "title": obj.title},
-                 unit_id=obj.province_id)
+    resource.active = False
+    audit.record("delete", resource, before={"active": True}, after={"active": False, "title": resource.title},
+                 unit_id=resource.province_id)
     db.session.commit()
-    flash(_("%(title)s is no longer shared.", title=obj.title), "success")
-    return redirect(url_for("resources.resource_list", province=obj.province_id))
+    flash(_("%(title)s is no longer shared.", title=resource.title), "success")
+    return redirect(url_for("resources.resource_list", province=resource.province_id))

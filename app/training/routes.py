@@ -330,22 +330,10 @@ def attendee_paste(training: TrainingSession):
     return imports.preview(IMPORTER, training, records, source="paste", retry=form)
 
 
-@bp.get("/training/attendance-template.xlsx")
-@requires("training.template")
-def import_template():
-    return imports.template_response(IMPORTER)
-
-
-@bp.route("/training/<int:id>/import", methods=["GET", "POST"])
-@requires("training.edit", load=TrainingSession)
-def attendee_import(training: TrainingSession):
-    return imports.upload(IMPORTER, training)
-
-
-@bp.post("/training/batches/<int:id>")
-@requires("training.import", load=ImportBatch)
-def batch_confirm(batch: ImportBatch):
-    return imports.confirm(IMPORTER, batch)
+imports.add_routes(bp, IMPORTER, TrainingSession,
+                   template=("/training/attendance-template.xlsx", "training.template"),
+                   upload=("/training/<int:id>/import", "training.edit"),
+                   confirm=("/training/batches/<int:id>", "training.import"))
 
 
 # --- Sign-in sheet and export --------------------------------------------------------------

@@ -5,6 +5,7 @@ from flask_login import current_user
 from app.audit import models as audit
 from app.access import can, login_required_for, requested_commune, requires
 from app.extensions import db
+from app.editing import conflict, shown
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.units import bp
@@ -77,15 +78,15 @@ def point_detail(obj: LibraryPoint):
 @bp.route("/points/<int:id>/edit", methods=["GET", "POST"])
 @requires("points.edit", load=LibraryPoint)
 def point_edit(obj: LibraryPoint):
-    form = PointForm(obj=obj)
-    form.commune_id.choices = _commune_choices()
+    def point_form(**kwargs):
+        form = PointForm(obj=obj, **kwargs)
+        form.commune_id.choices = _commune_choices()
+        return form
+
+    form = point_form()
     if request.method == "POST":
         if form.is_stale(obj):
-            form = PointForm(formdata=None, obj=obj)
-            form.commune_id.choices = _commune_choices()
-            form.version.data = str(obj.version)
-            flash(_("Someone else changed this library point while you were editing. The form now shows the current values; make your change again."), "error")
-            return render("units/point_form.html", form=form, point=obj, status=409)
+            return conflict(lambda: point_form(formdata=None), obj, "units/point_form.html", point=obj)
         before = audit.snapshot(obj, POINT_FIELDS)
         if _save_point(form, obj):
             audit.record("update", obj, before=before, after=audit.snapshot(obj, POINT_FIELDS), unit_id=obj.commune_id)
@@ -94,8 +95,7 @@ def point_edit(obj: LibraryPoint):
             return redirect(url_for("units.point_detail", id=obj.id))
         db.session.rollback()
         return render_form_errors("units/point_form.html", form=form, point=obj)
-    form.version.data = str(obj.version)
-    return render("units/point_form.html", form=form, point=obj)
+    return render("units/point_form.html", form=shown(form, obj), point=obj)
 
 
 def _set_point_active(point: LibraryPoint, active: bool):
@@ -131,14 +131,9 @@ def point_checklist(obj: LibraryPoint):
     """The commune's librarian or province staff mark the digital-library steps with their dates."""
     form = ChecklistForm(obj=obj)
     if request.method == "GET":
-        form.version.data = str(obj.version)
-        return render("units/checklist.html", form=form, point=obj)
+        return render("units/checklist.html", form=shown(form, obj), point=obj)
     if form.is_stale(obj):
-        form = ChecklistForm(formdata=None, obj=obj)
-        form.version.data = str(obj.version)
-        form.form_errors.append(_("Someone else changed this library point while you were editing. The form now shows "
-                                  "the current values; make your change again."))
-        return render("units/checklist.html", form=form, point=obj, status=409)
+        return conflict(lambda: ChecklistForm(formdata=None, obj=obj), obj, "units/checklist.html", point=obj)
     if not form.validate_on_submit():
         return render_form_errors("units/checklist.html", form=form, point=obj)
     before = audit.snapshot(obj, CHECKLIST)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, or_, select, update
 from app.audit import models as audit
 from app.access import login_required_for, public, requires
 from app.extensions import db
+from app.editing import conflict, shown
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.models_base import utcnow
@@ -239,17 +240,16 @@ def user_create():
 @bp.route("/admin/users/<int:id>/edit", methods=["GET", "POST"])
 @requires("users.manage", load=User)
 def user_edit(obj: User):
-    form = UserForm(obj=obj)
-    form.unit_id.choices = unit_choices()
-    del form.password
+    def user_form(**kwargs):
+        form = UserForm(obj=obj, **kwargs)
+        form.unit_id.choices = unit_choices()
+        del form.password  # set by the user, or reset from the user list
+        return form
+
+    form = user_form()
     if request.method == "POST":
         if form.is_stale(obj):
-            form = UserForm(formdata=None, obj=obj)
-            form.unit_id.choices = unit_choices()
-            del form.password
-            form.version.data = str(obj.version)
-            flash(_("Someone else changed this user while you were editing. The form now shows the current values; make your change again."), "error")
-            return render("users/form.html", form=form, user=obj, status=409)
+            return conflict(lambda: user_form(formdata=None), obj, "users/form.html", user=obj)
         if validate_user_form(form, obj):
             before = audit.snapshot(obj, USER_FIELDS)
             old_role, old_unit = obj.role, obj.unit_id
@@ -263,8 +263,7 @@ def user_edit(obj: User):
             flash(_("User %(name)s was saved.", name=obj.username), "success")
             return redirect(url_for("users.user_list"))
         return render_form_errors("users/form.html", form=form, user=obj)
-    form.version.data = str(obj.version)
-    return render("users/form.html", form=form, user=obj)
+    return render("users/form.html", form=shown(form, obj), user=obj)
 
 
 def _set_active(user: User, active: bool):

@@ -4,11 +4,14 @@ Every roll-up is one aggregate query with GROUP BY over a day range, served by
 ix_visit_count_point_day; nothing loops in Python over communes or days.
 """
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import bindparam, func, literal, select, union_all, update
 
 from app.extensions import db
 from app.formatting import fold
+from app import periods
+from app.charts import TREND_YEARS
 from app.periods import growth_percent, target_status
 from app.sql import dialect_insert
 from app.units.models import COMMUNE, LibraryPoint, Unit
@@ -19,25 +22,44 @@ CELL = ("point_id", "day", "service", "reader_group")
 
 # --- Writing ---------------------------------------------------------------------
 
-def tally(point_id: int, day: date, service: str, group: str, step: int) -> int:
+def tally(point_id: int, day: date, service: str, group: str, step: int) -> tuple[int, int]:
     """Add `step` (+1, or -1 to undo) to a cell in one statement, so taps from
-    several phones at once are never lost; never below 0. Returns the new count."""
+    several phones at once are never lost; never below 0. Returns the cell's
+    new count and the point's total for the day.
+
+    The total rides on the same statement (RETURNING the new count plus the sum
+    of the day's other cells), so a tap costs one statement, not two. The other
+    cells are summed, not the whole day: SQLite's subquery sees the row just
+    written and PostgreSQL's does not, and the other cells read the same in both."""
+    add, undo = _tally_statements(db.session.get_bind().dialect.name)
+    cell = {"cell_point": point_id, "cell_day": day, "cell_service": service, "cell_group": group}
+    row = db.session.execute(add if step > 0 else undo, {**cell, "step": step}).first()
+    if row is None:  # undo on an empty cell: nothing to take away
+        return cell_count(point_id, day, service, group), day_total(point_id, day)
+    return row[0], row[1]
+
+
+@cache
+def _tally_statements(dialect: str):
+    """The tap's two statements (add, undo) for a database dialect, built once
+    per process: building them for every tap cost more than running them."""
     table = VisitCount.__table__
-    if step > 0:
-        insert = dialect_insert(VisitCount).values(point_id=point_id, day=day, service=service,
-                                                   reader_group=group, count=step)
-        statement = insert.on_conflict_do_update(index_elements=CELL, set_={"count": table.c.count + step})
-    else:
-        statement = (
-            update(table)
-            .where(table.c.point_id == point_id, table.c.day == day, table.c.service == service,
+    point, day, service, group, step = (bindparam(name) for name in (
+        "cell_point", "cell_day", "cell_service", "cell_group", "step"))
+    other = table.alias("other_cell")
+    others = (select(func.coalesce(func.sum(other.c.count), 0))
+              .where(other.c.point_id == point, other.c.day == day,
+                     (other.c.service != service) | (other.c.reader_group != group))
+              .scalar_subquery())
+    returning = (table.c.count, table.c.count + others)
+    insert = dialect_insert(VisitCount).values(
+        point_id=point, day=day, service=service, reader_group=group, count=step)
+    add = insert.on_conflict_do_update(index_elements=CELL, set_={"count": table.c.count + step})
+    undo = (update(table)
+            .where(table.c.point_id == point, table.c.day == day, table.c.service == service,
                    table.c.reader_group == group, table.c.count > 0)
-            .values(count=table.c.count + step)
-        )
-    count = db.session.scalar(statement.returning(table.c.count))
-    if count is None:  # undo on an empty cell: nothing to take away
-        count = cell_count(point_id, day, service, group)
-    return count
+            .values(count=table.c.count + step))
+    return add.returning(*returning), undo.returning(*returning)
 
 
 def set_counts(point_id: int, values: dict[tuple[date, str, str], int]) -> None:
@@ -210,3 +232,12 @@ def growth_by_commune(province: Unit, current: tuple[date, date], previous: tupl
         rows.append({"id": commune_id, "name": name, "visits": visits, "last_year": last_year, "growth": growth,
                      "status": target_status(growth, province.growth_target_min)})
     return sorted(rows, key=lambda row: fold(row["name"]))  # Vietnamese order: Đ with D, not after Z
+
+
+def trend_totals(point_ids, today: date, years: int = TREND_YEARS) -> tuple[dict[tuple[int, int], int], tuple[int, int]]:
+    """The monthly totals a trend chart draws (charts.monthly_trend): the last
+    `years` years up to the last complete month, which is returned with them
+    (a running month would look like a fall)."""
+    until = periods.last_complete_month(today)
+    last = (until.year, until.number)
+    return monthly_totals(point_ids, (last[0] - years + 1, 1), last), last

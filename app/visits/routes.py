@@ -12,7 +12,8 @@ from app.audit import models as audit
 from app.extensions import db
 from app.formatting import fmt_number, labels, today_local
 from app.forms_base import EmptyForm
-from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app.editing import conflict, shown
+from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
 from app.imports.models import ImportBatch
 from app.models_base import utcnow
@@ -90,7 +91,7 @@ def _tally_undo(cell) -> tuple[str, str] | None:
 @bp.get("/points/<int:id>/tally")
 @requires("visits.edit", load=LibraryPoint)
 def tally(obj: LibraryPoint):
-    day = _day_arg()
+    day = _day_arg() if "day" in request.args else today_local()  # the day form is built only when a day is asked for
     last = parse_cell(request.args.get("last"))
     return render("visits/tally.html", **_tally_context(obj, day, last))
 
@@ -309,50 +310,32 @@ def province_overview():
 
 @bp.route("/provinces/<int:id>/visit-target", methods=["GET", "POST"])
 @requires("visits.set_target", load=Unit)
-def target_edit(obj: Unit):
-    if obj.kind != PROVINCE:
+def target_edit(province: Unit):
+    if province.kind != PROVINCE:
         abort(404)
-    form = TargetForm(obj=obj)
+    form = TargetForm(obj=province)
     if request.method == "GET":
-        form.version.data = str(obj.version)
-        return render("visits/target.html", province=obj, form=form)
-    if form.is_stale(obj):
-        form = TargetForm(formdata=None, obj=obj)
-        form.version.data = str(obj.version)
-        form.form_errors.append(_("Someone else changed the target meanwhile. The form now shows the current values."))
-        return render("visits/target.html", province=obj, form=form, status=409)
+        return render("visits/target.html", province=province, form=shown(form, province))
+    if form.is_stale(province):
+        return conflict(lambda: TargetForm(formdata=None, obj=province), province, "visits/target.html",
+                        province=province)
     if not form.validate_on_submit():
-        return render_form_errors("visits/target.html", province=obj, form=form)
+        return render_form_errors("visits/target.html", province=province, form=form)
     fields = ("growth_target_min", "growth_target_max")
-    before = audit.snapshot(obj, fields)
-    form.populate_obj(obj)
-    audit.record("update", obj, before=before, after=audit.snapshot(obj, fields), unit_id=obj.id)
+    before = audit.snapshot(province, fields)
+    form.populate_obj(province)
+    audit.record("update", province, before=before, after=audit.snapshot(province, fields), unit_id=province.id)
     db.session.commit()
-    flash(_("The growth target of %(province)s was saved.", province=obj.name), "success")
-    return redirect(url_for("visits.province_overview", province=obj.id))
+    return saved(url_for("visits.province_overview", province=province.id),
+                 _("The growth target of %(province)s was saved.", province=province.name))
 
 
 # --- Import and export ----------------------------------------------------------------------
 
-IMPORTER = VisitsImporter()
-
-
-@bp.get("/visits/import-template.xlsx")
-@requires("visits.template")
-def import_template():
-    return imports.template_response(IMPORTER)
-
-
-@bp.route("/points/<int:id>/visits/import", methods=["GET", "POST"])
-@requires("visits.edit", load=LibraryPoint)
-def import_upload(obj: LibraryPoint):
-    return imports.upload(IMPORTER, obj)
-
-
-@bp.post("/visits/imports/<int:id>")
-@requires("visits.import", load=ImportBatch)
-def import_confirm(obj: ImportBatch):
-    return imports.confirm(IMPORTER, obj)
+imports.add_routes(bp, VisitsImporter(), LibraryPoint,
+                   template=("/visits/import-template.xlsx", "visits.template"),
+                   upload=("/points/<int:id>/visits/import", "visits.edit"),
+                   confirm=("/visits/imports/<int:id>", "visits.import"))
 
 
 def _export(fmt: str, filename: str, point_ids):
