@@ -269,6 +269,20 @@ def province_in_scope(user, chosen_id=None) -> Unit | None:
         select(Unit.parent_id).where(Unit.kind == COMMUNE))).order_by(Unit.name).limit(1))
 
 
+def province_for_page(user, chosen_id=None) -> Unit:
+    """The province a province-wide page shows (see province_in_scope), an
+    administrator's choice read from the request's `province` value unless
+    given; 404 when there is none."""
+    from flask import request
+
+    if chosen_id is None:
+        chosen_id = request.values.get("province", type=int)
+    province = province_in_scope(user, chosen_id)
+    if province is None:
+        abort(404)
+    return province
+
+
 def requested_commune(user, commune_id):
     """A commune named in a form or query string, only if the user may see it."""
     if commune_id is None or not _is_row_id(commune_id):

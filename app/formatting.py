@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, datetime
 
 from babel.numbers import format_decimal
-from flask_babel import format_datetime, to_user_timezone
+from flask_babel import format_datetime, get_translations, to_user_timezone
 
 
 def fmt_date(value) -> str:
@@ -38,6 +38,22 @@ def fmt_vnd(value) -> str:
     return f"{fmt_number(value)} ₫"
 
 
+_LABELS: dict = {}  # (catalog, id of a labels dict) → (the dict, its labels translated)
+
+
+def labels(choices: dict) -> list[tuple[str, str]]:
+    """[(key, label)] of a module-level dict of lazy_gettext labels (SERVICES,
+    GROUPS, …), in the current language: translated once per process and
+    language, not each time a page shows them."""
+    key = (get_translations(), id(choices))
+    try:
+        return _LABELS[key][1]
+    except KeyError:
+        translated = [(name, str(label)) for name, label in choices.items()]
+        _LABELS[key] = (choices, translated)  # the dict is kept, so its id is never reused
+        return translated
+
+
 def today_local() -> date:
     """Today in Asia/Ho_Chi_Minh (the server may run in UTC)."""
     from flask_babel import to_user_timezone
@@ -65,6 +81,13 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text)
     text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
     return " ".join(text.replace("_", " ").split())
+
+
+def add_label_filters(bp, **choices) -> None:
+    """Template filters that show a stored key by its label in the user's
+    language: add_label_filters(bp, category=CATEGORIES) gives {{ item.category|category }}."""
+    for name, labels in choices.items():
+        bp.add_app_template_filter(lambda key, labels=labels: str(labels.get(key, key)), name)
 
 
 def register(app):

@@ -38,7 +38,7 @@ class TimestampMixin:
 class VersionMixin:
     """Optimistic locking: a stale UPDATE raises StaleDataError (SQLAlchemy
     version_id_col). Forms carry the version they were rendered with, and the
-    route compares it before saving (see app.forms_base.check_version)."""
+    route compares it before saving (see app.editing)."""
 
     version: Mapped[int] = mapped_column(default=1)
 

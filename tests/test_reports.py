@@ -28,8 +28,8 @@ def test_submit_return_resubmit_approve_reopen(app, world):
         workflow.submit(report, librarian, "Đủ số liệu")
         assert (report.status, report.note, report.submitted_by_id) == (SUBMITTED, "Đủ số liệu", librarian.id)
         with pytest.raises(workflow.TransitionRefused):
-            workflow.return_(report, staff, "   ")  # a return needs a comment
-        workflow.return_(report, staff, "Thiếu số lượt tháng 6")
+            workflow.send_back(report, staff, "   ")  # a return needs a comment
+        workflow.send_back(report, staff, "Thiếu số lượt tháng 6")
         assert (report.status, report.comment) == (RETURNED, "Thiếu số lượt tháng 6")
         workflow.submit(report, librarian)
         workflow.approve(report, staff)
@@ -46,14 +46,14 @@ def test_submit_return_resubmit_approve_reopen(app, world):
     assert actions == ["submit", "return", "submit", "approve", "reopen"]
 
 
-@pytest.mark.parametrize("step,state", [("approve", DRAFT), ("approve", RETURNED), ("return_", APPROVED),
+@pytest.mark.parametrize("step,state", [("approve", DRAFT), ("approve", RETURNED), ("send_back", APPROVED),
                                         ("submit", SUBMITTED), ("reopen", SUBMITTED)])
 def test_steps_refused_from_the_wrong_state(app, world, step, state):
     with app.test_request_context():
         librarian, staff = users(world)
         report = workflow.report_for(world.commune_a.id, 2026, 5, create=True)
         report.status = state
-        args = {"approve": (staff,), "return_": (staff, "x"), "submit": (librarian,), "reopen": (staff, "x")}[step]
+        args = {"approve": (staff,), "send_back": (staff, "x"), "submit": (librarian,), "reopen": (staff, "x")}[step]
         with pytest.raises(workflow.TransitionRefused):
             getattr(workflow, step)(report, *args)
         assert report.status == state
@@ -237,7 +237,7 @@ def test_librarian_home_shows_a_returned_report(app, world, as_user):
         librarian, staff = users(world)
         report = workflow.report_for(world.commune_a.id, last.year, last.month, create=True)
         workflow.submit(report, librarian)
-        workflow.return_(report, staff, "Bổ sung số liệu máy tính")
+        workflow.send_back(report, staff, "Bổ sung số liệu máy tính")
         db.session.commit()
     home = as_user("librarian_a").get("/").get_data(as_text=True)
     assert "Bổ sung số liệu máy tính" in home

@@ -2,7 +2,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from app import charts, periods
-from app.access import can, login_required_for, own_commune, province_arg, province_in_scope, requires, users_by_role
+from app.access import can, login_required_for, own_commune, province_arg, province_for_page, requires, users_by_role
 from app.dashboard import bp
 from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts
 from app.equipment.models import CONDITIONS
@@ -36,9 +36,7 @@ def home():
 # --- The province roll-up ------------------------------------------------------------
 
 def _province():
-    province = province_in_scope(current_user, request.args.get("province", type=int))
-    if province is None:
-        abort(404)
+    province = province_for_page(current_user)
     return province
 
 
@@ -88,16 +86,16 @@ def province_dashboard():
 
 @bp.get("/province/communes/<int:id>")
 @requires("dashboard.commune", load=Unit)
-def commune_page(obj: Unit):
+def commune_page(commune: Unit):
     """One commune for a period: the same figures per library point and per month."""
-    if obj.kind != COMMUNE:
+    if commune.kind != COMMUNE:
         abort(404)
     today = today_local()
     period = periods.from_args(request.args, today)
-    detail = commune_detail(obj, period, today)
-    return render("dashboard/commune.html", commune=obj, province=obj.parent, period=period, detail=detail,
-                  period_args=_period_args(period, obj.parent), years=periods.selectable_years(today, period.year), services=SERVICES,
-                  groups=GROUPS, trend=_trend(commune_point_ids(obj), today))
+    detail = commune_detail(commune, period, today)
+    return render("dashboard/commune.html", commune=commune, province=commune.parent, period=period, detail=detail,
+                  period_args=_period_args(period, commune.parent), years=periods.selectable_years(today, period.year), services=SERVICES,
+                  groups=GROUPS, trend=_trend(commune_point_ids(commune), today))
 
 
 @bp.get("/province/trends")

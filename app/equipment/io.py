@@ -38,9 +38,6 @@ class EquipmentImporter(Importer):
     form = ItemForm
     title = _l("Import equipment")
     page_steps = _l("and fill one row per item (or per group of identical items).")
-    save_note = _l("Check the preview. Nothing is saved until you confirm, and then all rows are saved together.")
-    template_endpoint, upload_endpoint, confirm_endpoint = (
-        "equipment.import_template", "equipment.import_upload", "equipment.import_confirm")
     template_filename, template_sheet = "mau-nhap-thiet-bi.xlsx", "Thiết bị"
 
     def example_rows(self):

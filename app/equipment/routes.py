@@ -15,7 +15,7 @@ from app.editing import CONFLICT, conflict, shown
 from app.equipment import queries
 from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, totals
 from app.extensions import db
-from app.formatting import today_local
+from app.formatting import add_label_filters, today_local
 from app.forms_base import EmptyForm, own_ids
 from app.imports import pipeline as imports
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
@@ -25,21 +25,9 @@ from app.spreadsheets import csv_response, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 
 login_required_for(bp)
+add_label_filters(bp, condition=CONDITIONS, category=CATEGORIES, funding=FUNDING_SOURCES)
 
 
-@bp.app_template_filter("condition")
-def condition_label(key):
-    return str(CONDITIONS.get(key, key))
-
-
-@bp.app_template_filter("category")
-def category_label(key):
-    return str(CATEGORIES.get(key, key))
-
-
-@bp.app_template_filter("funding")
-def funding_label(key):
-    return str(FUNDING_SOURCES.get(key, key))
 
 ITEM_FIELDS = ("point_id", "category", "description", "asset_code", "quantity", "condition", "internet_connected",
                "funding_source", "received_on", "unit_value", "notes")

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import abort, flash, request
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, update
 from werkzeug.datastructures import MultiDict
@@ -70,9 +70,11 @@ class Importer:
     form: type  # the domain's form, which checks one row
 
     # Texts of the pages (lazy strings, set by the subclass).
-    title = page_steps = save_note = ""
-    template_endpoint = upload_endpoint = confirm_endpoint = ""
+    title = page_steps = ""
+    save_note = _l("Check the preview. Nothing is saved until you confirm, and then all rows are saved together.")
     template_filename = template_sheet = ""
+    # Set by add_routes: the endpoints of this import's routes.
+    template_endpoint = upload_endpoint = confirm_endpoint = ""
 
     # --- Hooks ---------------------------------------------------------------------------------
 
@@ -276,6 +278,8 @@ def add_routes(bp, importer: "Importer", owner_model, *, template: tuple[str, st
     def import_confirm(batch):
         return confirm_batch(importer, batch)
 
+    importer.template_endpoint, importer.upload_endpoint, importer.confirm_endpoint = (
+        f"{bp.name}.import_template", f"{bp.name}.import_upload", f"{bp.name}.import_confirm")
     bp.add_url_rule(template[0], view_func=requires(template[1])(import_template), methods=["GET"])
     bp.add_url_rule(upload[0], view_func=requires(upload[1], load=owner_model)(import_upload), methods=["GET", "POST"])
     bp.add_url_rule(confirm[0], view_func=requires(confirm[1], load=ImportBatch)(import_confirm), methods=["POST"])

@@ -40,7 +40,7 @@ def due_dates(province_id: int, months: list[Period]) -> dict[int, date]:
     return {m.number: set_on.get(m.number) or default_due_on(m.year, m.number) for m in months}
 
 
-def commune_summary(commune: Unit, period: Period) -> dict:
+def period_summary(commune: Unit, period: Period) -> dict:
     """The figures a commune reports for a month: visits by service and group
     (and the same month last year), equipment added and its history events,
     training sessions held in the commune and its people trained."""

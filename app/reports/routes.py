@@ -3,7 +3,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from app import periods
-from app.access import can, login_required_for, province_arg, province_in_scope, requires
+from app.access import can, login_required_for, province_arg, province_for_page, requires
 from app.audit import models as audit
 from app.equipment.models import EVENT_KINDS
 from app.extensions import db
@@ -46,7 +46,7 @@ def _page_context(commune: Unit, period: Period, **forms) -> dict:
     return {
         "commune": commune, "period": period, "report": report, "state": report.status if report else "draft",
         "due": due, "on_time": submitted_on_time(report.submitted_at, due) if report else None,
-        "ended": period.end < today_local(), "summary": queries.commune_summary(commune, period),
+        "ended": period.end < today_local(), "summary": queries.period_summary(commune, period),
         "history": history, "step_form": step, "comment_form": comment, "points": queries.points_of(commune),
         "services": SERVICES, "groups": GROUPS, "event_kinds": EVENT_KINDS, "actions": ACTIONS,
     }
@@ -54,8 +54,8 @@ def _page_context(commune: Unit, period: Period, **forms) -> dict:
 
 @bp.get("/communes/<int:id>/reports")
 @requires("reports.view", load=Unit)
-def commune_reports(obj: Unit):
-    commune = _commune(obj)
+def commune_reports(unit: Unit):
+    commune = _commune(unit)
     today = today_local()
     year = periods.from_args(request.args, today, kinds=(YEAR,), default=Period.whole_year(today.year)).year
     months = queries.year_of_reports(commune, year, today)
@@ -73,8 +73,8 @@ def commune_reports(obj: Unit):
 
 @bp.get("/communes/<int:id>/reports/<int:year>/<int:month>")
 @requires("reports.view", load=Unit)
-def report_page(obj: Unit, year: int, month: int):
-    return render("reports/report.html", **_page_context(_commune(obj), _period(year, month)))
+def report_page(commune: Unit, year: int, month: int):
+    return render("reports/report.html", **_page_context(_commune(commune), _period(year, month)))
 
 
 def _done(commune: Unit, period: Period, message: str | None = None):
@@ -107,8 +107,8 @@ def _version(form) -> int | None:
 
 @bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/submit")
 @requires("reports.submit", load=Unit)
-def submit(obj: Unit, year: int, month: int):
-    commune, period = _commune(obj), _period(year, month)
+def submit(unit: Unit, year: int, month: int):
+    commune, period = _commune(unit), _period(year, month)
     form = StepForm()
     if not form.validate_on_submit():
         return render_form_errors("reports/report.html", **_page_context(commune, period, step=form))
@@ -125,9 +125,9 @@ def submit(obj: Unit, year: int, month: int):
     return _done(commune, period, _("The report for %(period)s was sent to the province.", period=period.label))
 
 
-def _decide(obj: Unit, year: int, month: int, step: str):
-    commune, period = _commune(obj), _period(year, month)
-    form = CommentForm() if step in ("return_", "reopen") else StepForm()
+def _decide(unit: Unit, year: int, month: int, step: str):
+    commune, period = _commune(unit), _period(year, month)
+    form = CommentForm() if step in ("return", "reopen") else StepForm()
     if not form.validate_on_submit():
         if is_fragment_request():
             return _refused(commune, period, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -139,14 +139,16 @@ def _decide(obj: Unit, year: int, month: int, step: str):
     try:
         if step == "approve":
             workflow.approve(report, current_user, version=_version(form))
+        elif step == "return":
+            workflow.send_back(report, current_user, form.comment.data, version=_version(form))
         else:
-            getattr(workflow, step)(report, current_user, form.comment.data, version=_version(form))
+            workflow.reopen(report, current_user, form.comment.data, version=_version(form))
     except workflow.TransitionRefused as refused:
         db.session.rollback()
         return _refused(commune, period, str(refused))
     db.session.commit()
     messages = {"approve": _("%(commune)s, %(period)s: approved.", commune=commune.name, period=period.label),
-                "return_": _("%(commune)s, %(period)s: returned with your comment.", commune=commune.name,
+                "return": _("%(commune)s, %(period)s: returned with your comment.", commune=commune.name,
                              period=period.label),
                 "reopen": _("%(commune)s, %(period)s: reopened.", commune=commune.name, period=period.label)}
     return _done(commune, period, messages[step])
@@ -154,20 +156,20 @@ def _decide(obj: Unit, year: int, month: int, step: str):
 
 @bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/approve")
 @requires("reports.decide", load=Unit)
-def approve(obj: Unit, year: int, month: int):
-    return _decide(obj, year, month, "approve")
+def approve(commune: Unit, year: int, month: int):
+    return _decide(commune, year, month, "approve")
 
 
 @bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/return")
 @requires("reports.decide", load=Unit)
-def return_report(obj: Unit, year: int, month: int):
-    return _decide(obj, year, month, "return_")
+def return_report(commune: Unit, year: int, month: int):
+    return _decide(commune, year, month, "return")
 
 
 @bp.post("/communes/<int:id>/reports/<int:year>/<int:month>/reopen")
 @requires("reports.decide", load=Unit)
-def reopen(obj: Unit, year: int, month: int):
-    return _decide(obj, year, month, "reopen")
+def reopen(commune: Unit, year: int, month: int):
+    return _decide(commune, year, month, "reopen")
 
 
 # --- The province's queue -------------------------------------------------------------
@@ -175,9 +177,7 @@ def reopen(obj: Unit, year: int, month: int):
 @bp.get("/reports")
 @requires("reports.queue")
 def queue():
-    province = province_in_scope(current_user, request.values.get("province", type=int))
-    if province is None:
-        abort(404)
+    province = province_for_page(current_user)
     filters = QueueFilterForm(request.args)
     period = filters.period
     rows, due = queries.queue(province, period, today_local())
@@ -198,9 +198,7 @@ def queue():
 @requires("reports.queue")
 def completeness():
     """Completeness and timeliness of a month, a quarter or a year."""
-    province = province_in_scope(current_user, request.values.get("province", type=int))
-    if province is None:
-        abort(404)
+    province = province_for_page(current_user)
     today = today_local()
     period = periods.from_args(request.args, today, kinds=(MONTH, QUARTER, YEAR))
     figures = queries.completeness(province, period, today)
@@ -232,29 +230,29 @@ def approve_selected(year: int, month: int):
 
 @bp.post("/provinces/<int:id>/deadlines/<int:year>/<int:month>")
 @requires("reports.set_deadline", load=Unit)
-def set_deadline(obj: Unit, year: int, month: int):
-    if obj.kind != PROVINCE:
+def set_deadline(commune: Unit, year: int, month: int):
+    if commune.kind != PROVINCE:
         abort(404)
     period = _period(year, month)
     form = DeadlineForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.due_on.errors) or _("Enter a date as dd/mm/yyyy."), "error")
-        return redirect(url_for("reports.queue", **periods.as_args(period), province=obj.id))
+        return redirect(url_for("reports.queue", **periods.as_args(period), province=commune.id))
     if form.due_on.data <= period.end:
         flash(_("The due date must be after the end of %(period)s.", period=period.label), "error")
-        return redirect(url_for("reports.queue", **periods.as_args(period), province=obj.id))
-    deadline = queries.deadline_of(obj.id, year, month)
+        return redirect(url_for("reports.queue", **periods.as_args(period), province=commune.id))
+    deadline = queries.deadline_of(commune.id, year, month)
     before = deadline.due_on if deadline else default_due_on(year, month)
     if deadline is None:
-        deadline = PeriodDeadline(province_id=obj.id, year=year, month=month, due_on=form.due_on.data)
+        deadline = PeriodDeadline(province_id=commune.id, year=year, month=month, due_on=form.due_on.data)
         db.session.add(deadline)
     deadline.due_on = form.due_on.data
-    audit.record("set_deadline", deadline, unit_id=obj.id, before={"due_on": before},
+    audit.record("set_deadline", deadline, unit_id=commune.id, before={"due_on": before},
                  after={"period": period.label, "due_on": deadline.due_on})
     db.session.commit()
     flash(_("%(period)s is now due on %(date)s.", period=period.label, date=deadline.due_on.strftime("%d/%m/%Y")),
           "success")
-    return redirect(url_for("reports.queue", **periods.as_args(period), province=obj.id))
+    return redirect(url_for("reports.queue", **periods.as_args(period), province=commune.id))
 
 
 # Names the templates use for the states.

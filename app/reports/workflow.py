@@ -53,7 +53,7 @@ def approve(report: PeriodReport, user, version: int | None = None) -> None:
     _record("approve", report, SUBMITTED)
 
 
-def return_(report: PeriodReport, user, comment: str, version: int | None = None) -> None:
+def send_back(report: PeriodReport, user, comment: str, version: int | None = None) -> None:
     if not comment.strip():
         raise TransitionRefused(_("Write what the commune must correct."))
     _check(report, version, (SUBMITTED,))

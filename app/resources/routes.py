@@ -6,9 +6,9 @@ from sqlalchemy import select
 from app.access import login_required_for, province_in_scope, requires
 from app.audit import models as audit
 from app.extensions import db
-from app.editing import conflict, shown
+from app.editing import edit
 from app.forms_base import EmptyForm
-from app.htmx import redirect, render, render_form_errors, saved
+from app.htmx import redirect, render, render_form_errors
 from app.resources import bp
 from app.resources.forms import ResourceForm
 from app.resources.models import KINDS, Resource
@@ -51,20 +51,10 @@ def resource_create(province: Unit):
 @bp.route("/resources/<int:id>/edit", methods=["GET", "POST"])
 @requires("resources.manage", load=Resource)
 def resource_edit(resource: Resource):
-    page = {"province": resource.province, "resource": resource}
-    form = ResourceForm(obj=resource)
-    if request.method == "GET":
-        return render("resources/form.html", form=shown(form, resource), **page)
-    if form.is_stale(resource):
-        return conflict(lambda: ResourceForm(formdata=None, obj=resource), resource, "resources/form.html", **page)
-    if not form.validate_on_submit():
-        return render_form_errors("resources/form.html", form=form, **page)
-    before = audit.snapshot(resource, FIELDS)
-    form.populate_obj(resource)
-    audit.record("update", resource, before=before, after=audit.snapshot(resource, FIELDS), unit_id=resource.province_id)
-    db.session.commit()
-    return saved(url_for("resources.resource_list", province=resource.province_id),
-                 _("%(title)s was saved.", title=resource.title))
+    return edit(resource, lambda **kw: ResourceForm(obj=resource, **kw), "resources/form.html", fields=FIELDS,
+                unit_id=resource.province_id, location=url_for("resources.resource_list", province=resource.province_id),
+                message=lambda: _("%(title)s was saved.", title=resource.title),
+                province=resource.province, resource=resource)
 
 
 @bp.post("/resources/<int:id>/remove")

@@ -45,9 +45,6 @@ class AttendanceImporter(Importer):
     form = AttendeeForm
     title = _l("Import attendees")
     page_steps = _l("and fill one row per person.")
-    save_note = _l("Check the preview. Nothing is saved until you confirm, and then all rows are saved together.")
-    template_endpoint, upload_endpoint, confirm_endpoint = (
-        "training.import_template", "training.import_upload", "training.import_confirm")
     template_filename, template_sheet = "mau-danh-sach-hoc-vien.xlsx", "Học viên"
     retry_template = "training/_partials/_paste_form.html"
 

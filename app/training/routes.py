@@ -1,58 +1,43 @@
-import json
-from datetime import timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import force_locale, gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, select
-from sqlalchemy.orm import joinedload
 
 from app import periods
 from app.access import (
-    can, login_required_for, pickable_provinces, province_arg, province_in_scope, requested_commune, requires,
+    can, login_required_for, pickable_provinces, province_arg, province_for_page, requested_commune, requires,
 )
 from app.audit import models as audit
 from app.extensions import db
-from app.formatting import today_local
+from app.formatting import add_label_filters, today_local
 from app.editing import conflict, shown
 from app.forms_base import EmptyForm, own_ids
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
-from app.imports.models import ImportBatch
-from app.models_base import utcnow
 from app.periods import YEAR
 from app.reports.locks import refuse_if_locked
-from app.spreadsheets import SpreadsheetError, read_table, xlsx_response
+from app.spreadsheets import xlsx_response
 from app.training import bp
 from app.training.forms import (
     AttendeeForm, CoverageFilterForm, PasteForm, PresenceForm, SessionFilterForm, SessionForm,
 )
-from app.training.io import AttendanceImporter, export_headers, export_rows, gender_label, pasted_records
+from app.training.io import AttendanceImporter, export_headers, export_rows, pasted_records
 from app.training.models import GENDERS, TOPICS, Attendance, TrainingSession
 from app.training.queries import (
     attendee_counts, attendees_of, commune_names, coverage as training_coverage, duplicate_keys, filtered_sessions,
     page_of, session_counts,
 )
-from app.units.models import COMMUNE, Unit
+from app.units.models import Unit
 from app.units.queries import communes_for
 from app.users.queries import possible_trainers, users_by_id
 
 login_required_for(bp)
+add_label_filters(bp, topic=TOPICS, gender=GENDERS)
 
 SESSION_FIELDS = ("title", "topic", "organiser", "start_date", "end_date", "commune_id", "venue", "trainer_names",
                   "audience", "notes")
 ATTENDEE_FIELDS = ("session_id", "full_name", "gender", "birth_year", "position", "commune_id", "phone", "present")
 CHANGED = "attendance-changed"  # the htmx event that refreshes a session's counts
-
-
-@bp.app_template_filter("topic")
-def topic_label(key):
-    return str(TOPICS.get(key, key))
-
-
-@bp.app_template_filter("gender")
-def gender_filter(key):
-    return gender_label(key)
 
 
 # --- The list --------------------------------------------------------------------------
@@ -362,9 +347,7 @@ def coverage():
     filters = CoverageFilterForm(request.args)
     filters.province_id.choices = [(p.id, p.name) for p in pickable_provinces(current_user)]  # an administrator's
     filters.validate()
-    province = province_in_scope(current_user, filters.province_id.data)
-    if province is None:
-        abort(404)
+    province = province_for_page(current_user, filters.province_id.data)
     if not can(current_user, "training.coverage", province):
         abort(403)
     filters.province_id.data = province.id

@@ -15,7 +15,7 @@ units_cli = AppGroup("units", help="Administrative units.")
 PREFIXES = ("thanh pho ", "tinh ")
 
 
-def fold(text: str) -> str:
+def fold_name(text: str) -> str:
     """Accent-free lower case without the 'Tỉnh'/'Thành phố' prefix: 'Thái Nguyên' → 'thai nguyen'."""
     text = fold_text(text)
     for prefix in PREFIXES:
@@ -27,11 +27,11 @@ def fold(text: str) -> str:
 def find_province(query: str):
     """(province, suggestions): by official code, name or codename, ignoring accents."""
     provinces = list(Province.iter_all())
-    q = fold(query)
+    q = fold_name(query)
     for p in provinces:
-        if q in (str(int(p.code)), f"{int(p.code):02d}", fold(p.name), fold(p.codename)):
+        if q in (str(int(p.code)), f"{int(p.code):02d}", fold_name(p.name), fold_name(p.codename)):
             return p, []
-    names = {fold(p.name): p.name for p in provinces}
+    names = {fold_name(p.name): p.name for p in provinces}
     close = difflib.get_close_matches(q, list(names), n=3, cutoff=0.5)
     return None, [names[c] for c in close]
 

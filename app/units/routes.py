@@ -5,7 +5,7 @@ from flask_login import current_user
 from app.audit import models as audit
 from app.access import can, login_required_for, requested_commune, requires
 from app.extensions import db
-from app.editing import conflict, shown
+from app.editing import conflict, edit, shown
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.units import bp
@@ -71,31 +71,31 @@ def point_create():
 
 @bp.get("/points/<int:id>")
 @requires("points.view", load=LibraryPoint)
-def point_detail(obj: LibraryPoint):
-    return render("units/point_detail.html", point=obj, form=EmptyForm(), **point_page(obj))
+def point_detail(point: LibraryPoint):
+    return render("units/point_detail.html", point=point, form=EmptyForm(), **point_page(point))
 
 
 @bp.route("/points/<int:id>/edit", methods=["GET", "POST"])
 @requires("points.edit", load=LibraryPoint)
-def point_edit(obj: LibraryPoint):
+def point_edit(point: LibraryPoint):
     def point_form(**kwargs):
-        form = PointForm(obj=obj, **kwargs)
+        form = PointForm(obj=point, **kwargs)
         form.commune_id.choices = _commune_choices()
         return form
 
     form = point_form()
     if request.method == "POST":
-        if form.is_stale(obj):
-            return conflict(lambda: point_form(formdata=None), obj, "units/point_form.html", point=obj)
-        before = audit.snapshot(obj, POINT_FIELDS)
-        if _save_point(form, obj):
-            audit.record("update", obj, before=before, after=audit.snapshot(obj, POINT_FIELDS), unit_id=obj.commune_id)
+        if form.is_stale(point):
+            return conflict(lambda: point_form(formdata=None), point, "units/point_form.html", point=point)
+        before = audit.snapshot(point, POINT_FIELDS)
+        if _save_point(form, point):
+            audit.record("update", point, before=before, after=audit.snapshot(point, POINT_FIELDS), unit_id=point.commune_id)
             db.session.commit()
-            flash(_("Library point %(name)s was saved.", name=obj.name), "success")
-            return redirect(url_for("units.point_detail", id=obj.id))
+            flash(_("Library point %(name)s was saved.", name=point.name), "success")
+            return redirect(url_for("units.point_detail", id=point.id))
         db.session.rollback()
-        return render_form_errors("units/point_form.html", form=form, point=obj)
-    return render("units/point_form.html", form=shown(form, obj), point=obj)
+        return render_form_errors("units/point_form.html", form=form, point=point)
+    return render("units/point_form.html", form=shown(form, point), point=point)
 
 
 def _set_point_active(point: LibraryPoint, active: bool):
@@ -113,35 +113,25 @@ def _set_point_active(point: LibraryPoint, active: bool):
 
 @bp.post("/points/<int:id>/deactivate")
 @requires("points.edit", load=LibraryPoint)
-def point_deactivate(obj: LibraryPoint):
-    return _set_point_active(obj, False)
+def point_deactivate(point: LibraryPoint):
+    return _set_point_active(point, False)
 
 
 @bp.post("/points/<int:id>/reactivate")
 @requires("points.edit", load=LibraryPoint)
-def point_reactivate(obj: LibraryPoint):
-    return _set_point_active(obj, True)
+def point_reactivate(point: LibraryPoint):
+    return _set_point_active(point, True)
 
 
 # --- Digital-library progress --------------------------------------------------------------
 
 @bp.route("/points/<int:id>/checklist", methods=["GET", "POST"])
 @requires("points.checklist", load=LibraryPoint)
-def point_checklist(obj: LibraryPoint):
+def point_checklist(point: LibraryPoint):
     """The commune's librarian or province staff mark the digital-library steps with their dates."""
-    form = ChecklistForm(obj=obj)
-    if request.method == "GET":
-        return render("units/checklist.html", form=shown(form, obj), point=obj)
-    if form.is_stale(obj):
-        return conflict(lambda: ChecklistForm(formdata=None, obj=obj), obj, "units/checklist.html", point=obj)
-    if not form.validate_on_submit():
-        return render_form_errors("units/checklist.html", form=form, point=obj)
-    before = audit.snapshot(obj, CHECKLIST)
-    form.populate_obj(obj)
-    audit.record("update", obj, before=before, after=audit.snapshot(obj, CHECKLIST), unit_id=obj.commune_id)
-    db.session.commit()
-    flash(_("The digital-library steps of %(name)s were saved.", name=obj.name), "success")
-    return redirect(url_for("units.point_detail", id=obj.id))
+    return edit(point, lambda **kw: ChecklistForm(obj=point, **kw), "units/checklist.html", fields=CHECKLIST,
+                unit_id=point.commune_id, location=url_for("units.point_detail", id=point.id), point=point,
+                message=lambda: _("The digital-library steps of %(name)s were saved.", name=point.name))
 
 
 @bp.get("/progress")

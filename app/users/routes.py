@@ -239,31 +239,31 @@ def user_create():
 
 @bp.route("/admin/users/<int:id>/edit", methods=["GET", "POST"])
 @requires("users.manage", load=User)
-def user_edit(obj: User):
+def user_edit(user: User):
     def user_form(**kwargs):
-        form = UserForm(obj=obj, **kwargs)
+        form = UserForm(obj=user, **kwargs)
         form.unit_id.choices = unit_choices()
         del form.password  # set by the user, or reset from the user list
         return form
 
     form = user_form()
     if request.method == "POST":
-        if form.is_stale(obj):
-            return conflict(lambda: user_form(formdata=None), obj, "users/form.html", user=obj)
-        if validate_user_form(form, obj):
-            before = audit.snapshot(obj, USER_FIELDS)
-            old_role, old_unit = obj.role, obj.unit_id
-            form.populate_obj(obj)
-            if obj.role == ADMIN:
-                obj.unit_id = None
-            if (obj.role, obj.unit_id) != (old_role, old_unit):
-                obj.end_sessions()  # a new role or unit starts with a new login
-            audit.record("update", obj, before=before, after=audit.snapshot(obj, USER_FIELDS), unit_id=obj.unit_id)
+        if form.is_stale(user):
+            return conflict(lambda: user_form(formdata=None), user, "users/form.html", user=user)
+        if validate_user_form(form, user):
+            before = audit.snapshot(user, USER_FIELDS)
+            old_role, old_unit = user.role, user.unit_id
+            form.populate_obj(user)
+            if user.role == ADMIN:
+                user.unit_id = None
+            if (user.role, user.unit_id) != (old_role, old_unit):
+                user.end_sessions()  # a new role or unit starts with a new login
+            audit.record("update", user, before=before, after=audit.snapshot(user, USER_FIELDS), unit_id=user.unit_id)
             db.session.commit()
-            flash(_("User %(name)s was saved.", name=obj.username), "success")
+            flash(_("User %(name)s was saved.", name=user.username), "success")
             return redirect(url_for("users.user_list"))
-        return render_form_errors("users/form.html", form=form, user=obj)
-    return render("users/form.html", form=shown(form, obj), user=obj)
+        return render_form_errors("users/form.html", form=form, user=user)
+    return render("users/form.html", form=shown(form, user), user=user)
 
 
 def _set_active(user: User, active: bool):
@@ -286,27 +286,27 @@ def _set_active(user: User, active: bool):
 
 @bp.post("/admin/users/<int:id>/deactivate")
 @requires("users.manage", load=User)
-def user_deactivate(obj: User):
-    return _set_active(obj, False)
+def user_deactivate(user: User):
+    return _set_active(user, False)
 
 
 @bp.post("/admin/users/<int:id>/reactivate")
 @requires("users.manage", load=User)
-def user_reactivate(obj: User):
-    return _set_active(obj, True)
+def user_reactivate(user: User):
+    return _set_active(user, True)
 
 
 @bp.route("/admin/users/<int:id>/password", methods=["GET", "POST"])
 @requires("users.manage", load=User)
-def user_reset_password(obj: User):
+def user_reset_password(user: User):
     form = ResetPasswordForm()
-    form._username = obj.username
+    form._username = user.username
     if form.validate_on_submit():
-        obj.set_password(form.password.data, must_change=True)
-        audit.record("password_reset", obj, unit_id=obj.unit_id)
+        user.set_password(form.password.data, must_change=True)
+        audit.record("password_reset", user, unit_id=user.unit_id)
         db.session.commit()
-        flash(_("The password of %(name)s was reset. They must change it at the next login.", name=obj.username), "success")
+        flash(_("The password of %(name)s was reset. They must change it at the next login.", name=user.username), "success")
         return redirect(url_for("users.user_list"))
     if form.is_submitted():
-        return render_form_errors("users/reset_password.html", form=form, user=obj)
-    return render("users/reset_password.html", form=form, user=obj)
+        return render_form_errors("users/reset_password.html", form=form, user=user)
+    return render("users/reset_password.html", form=form, user=user)

@@ -3,7 +3,6 @@ import json
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
 from wtforms import FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
@@ -120,7 +119,7 @@ class CountField(StringField):
         return "" if not self.data else str(self.data)
 
 
-def snapshot(values: dict) -> str:
+def grid_digest(values: dict) -> str:
     """A short digest of the stored values a grid was shown with: if it differs
     at save time, someone else changed the grid meanwhile."""
     text = json.dumps(sorted((str(k), v) for k, v in values.items() if v))
@@ -129,7 +128,7 @@ def snapshot(values: dict) -> str:
 
 def grid_form(keys, data: dict | None = None):
     """A form with one CountField per grid cell (named by `keys`, e.g.
-    'reading:children' or '2026-06-01:reading') and the snapshot it was shown
+    'reading:children' or '2026-06-01:reading') and the digest it was shown
     with. With `data` it shows those values; without, it reads the posted form."""
 
     class GridForm(Form):

@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 
 from app import charts
-from app.access import login_required_for, pickable_provinces, province_in_scope, requires, scope_points
+from app.access import login_required_for, pickable_provinces, province_for_page, requires, scope_points
 from app.audit import models as audit
 from app.extensions import db
-from app.formatting import fmt_number, labels, today_local
+from app.formatting import add_label_filters, fmt_number, labels, today_local
 from app.forms_base import EmptyForm
-from app.editing import conflict, shown
+from app.editing import edit
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
 from app.imports.models import ImportBatch
@@ -25,24 +25,15 @@ from app.spreadsheets import SpreadsheetError, csv_response, read_table, xlsx_re
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.visits import bp, queries
 from app.visits.forms import (
-    DayForm, MonthForm, PeriodForm, TallyForm, TargetForm, grid_form, parse_cell, snapshot,
+    DayForm, MonthForm, PeriodForm, TallyForm, TargetForm, grid_form, parse_cell, grid_digest,
 )
 from app.visits.io import VisitsImporter, export_headers, export_rows
 from app.visits.models import GROUPS, SERVICES
 
 login_required_for(bp)
+add_label_filters(bp, service=SERVICES, reader_group=GROUPS)
 
 CELLS = [(service, group) for service in SERVICES for group in GROUPS]
-
-
-@bp.app_template_filter("service")
-def service_label(key):
-    return str(SERVICES.get(key, key))
-
-
-@bp.app_template_filter("reader_group")
-def group_label(key):
-    return str(GROUPS.get(key, key))
 
 
 def _day_arg(name: str = "day") -> date:
@@ -151,13 +142,13 @@ def _save_grid(point: LibraryPoint, form, stored: dict, cell_of, template: str, 
     def conflict():
         # Someone saved this grid after it was shown: keep what was typed, show
         # the current values beside it, and let a second save go through.
-        form.seen.data = snapshot(stored)
+        form.seen.data = grid_digest(stored)
         context["conflict"] = True
         form.form_errors.append(_("Someone else saved counts here after you opened the page. The current values are "
                                   "shown under the cells that changed; check them and save again."))
         return render(template, form=form, stored=stored, status=409, **context)
 
-    if form.seen.data != snapshot(stored):
+    if form.seen.data != grid_digest(stored):
         return conflict()
     changes = {}
     for key, cell in cell_of.items():
@@ -182,22 +173,22 @@ def _save_grid(point: LibraryPoint, form, stored: dict, cell_of, template: str, 
 
 @bp.route("/points/<int:id>/visits/day", methods=["GET", "POST"])
 @requires("visits.edit", load=LibraryPoint)
-def day_entry(obj: LibraryPoint):
+def day_entry(point: LibraryPoint):
     day = _day_arg()
-    stored = queries.cells(obj.id, day, day)
+    stored = queries.cells(point.id, day, day)
     cell_of = {f"{s}:{g}": (day, s, g) for s, g in CELLS}
-    context = {"point": obj, "day": day, "today": today_local(), "lock": locks.period_lock(obj, day),
+    context = {"point": point, "day": day, "today": today_local(), "lock": locks.period_lock(point, day),
                "services": SERVICES, "groups": GROUPS,
                "totals": _totals(stored, row_of=lambda cell: cell[1], col_of=lambda cell: cell[2])}
     if request.method == "POST":
         form = grid_form(cell_of)
-        refused = _save_grid(obj, form, stored, cell_of, "visits/day_entry.html", context, [day])
+        refused = _save_grid(point, form, stored, cell_of, "visits/day_entry.html", context, [day])
         if refused is not None:
             return refused
         flash(_("Counts for %(date)s were saved.", date=day.strftime("%d/%m/%Y")), "success")
-        return redirect(url_for("visits.day_entry", id=obj.id, day=day.isoformat()))
+        return redirect(url_for("visits.day_entry", id=point.id, day=day.isoformat()))
     data = {key: stored.get(cell, 0) for key, cell in cell_of.items()}
-    form = grid_form(cell_of, data={**data, "seen": snapshot(stored)})
+    form = grid_form(cell_of, data={**data, "seen": grid_digest(stored)})
     return render("visits/day_entry.html", form=form, stored=stored, **context)
 
 
@@ -212,29 +203,29 @@ def _month_arg() -> tuple[int, int]:
 
 @bp.route("/points/<int:id>/visits/month", methods=["GET", "POST"])
 @requires("visits.edit", load=LibraryPoint)
-def month_entry(obj: LibraryPoint):
+def month_entry(point: LibraryPoint):
     year, month = _month_arg()
     group = request.args.get("group") if request.args.get("group") in GROUPS else next(iter(GROUPS))
     period = Period.month(year, month)
     today = today_local()
     days = [period.start + timedelta(days=n) for n in range((min(period.end, today) - period.start).days + 1)]
-    stored_all = queries.cells(obj.id, period.start, period.end)
+    stored_all = queries.cells(point.id, period.start, period.end)
     stored = {cell: n for cell, n in stored_all.items() if cell[2] == group}
     cell_of = {f"{d.isoformat()}:{s}": (d, s, group) for d in days for s in SERVICES}
     group_totals = {g: sum(n for cell, n in stored_all.items() if cell[2] == g) for g in GROUPS}
-    context = {"point": obj, "period": period, "group": group, "days": days, "group_totals": group_totals,
-               "lock": locks.period_lock(obj, period.start), "services": SERVICES, "groups": GROUPS,
+    context = {"point": point, "period": period, "group": group, "days": days, "group_totals": group_totals,
+               "lock": locks.period_lock(point, period.start), "services": SERVICES, "groups": GROUPS,
                "totals": _totals(stored, row_of=lambda cell: cell[0], col_of=lambda cell: cell[1]),
                "filters": MonthForm(formdata=None, month=f"{year}-{month:02d}", group=group)}
     if request.method == "POST":
         form = grid_form(cell_of)
-        refused = _save_grid(obj, form, stored, cell_of, "visits/month_entry.html", context, days)
+        refused = _save_grid(point, form, stored, cell_of, "visits/month_entry.html", context, days)
         if refused is not None:
             return refused
         flash(_("Counts for %(month)s (%(group)s) were saved.", month=period.label, group=GROUPS[group]), "success")
-        return redirect(url_for("visits.month_entry", id=obj.id, month=f"{year}-{month:02d}", group=group))
+        return redirect(url_for("visits.month_entry", id=point.id, month=f"{year}-{month:02d}", group=group))
     data = {key: stored.get(cell, 0) for key, cell in cell_of.items()}
-    form = grid_form(cell_of, data={**data, "seen": snapshot(stored)})
+    form = grid_form(cell_of, data={**data, "seen": grid_digest(stored)})
     return render("visits/month_entry.html", form=form, stored=stored, **context)
 
 
@@ -270,29 +261,27 @@ def _summary(point_ids, province: Unit) -> dict:
 
 @bp.get("/points/<int:id>/visits")
 @requires("visits.view", load=LibraryPoint)
-def point_summary(obj: LibraryPoint):
-    context = _summary(queries.point_ids(obj), obj.commune.parent)
-    return render("visits/summary.html", point=obj, commune=obj.commune, **context)
+def point_summary(point: LibraryPoint):
+    context = _summary(queries.point_ids(point), point.commune.parent)
+    return render("visits/summary.html", point=point, commune=point.commune, **context)
 
 
 @bp.get("/communes/<int:id>/visits")
 @requires("visits.view", load=Unit)
-def commune_summary(obj: Unit):
-    if obj.kind != COMMUNE:
+def commune_summary(commune: Unit):
+    if commune.kind != COMMUNE:
         abort(404)
-    context = _summary(queries.commune_point_ids(obj), obj.parent)
-    points = db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == obj.id)
+    context = _summary(queries.commune_point_ids(commune), commune.parent)
+    points = db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
                                 .order_by(LibraryPoint.name)).all()
-    return render("visits/summary.html", point=None, commune=obj, points=points, **context)
+    return render("visits/summary.html", point=None, commune=commune, points=points, **context)
 
 
 @bp.get("/visits")
 @requires("visits.province")
 def province_overview():
     """Visits per commune of the province for a period, against last year and the target."""
-    province = province_in_scope(current_user, request.args.get("province", type=int))
-    if province is None:
-        abort(404)
+    province = province_for_page(current_user)
     today = today_local()
     form, period = _period(today)
     rows = queries.growth_by_commune(province, period.range_until(today), period.previous_year_range(today))
@@ -313,21 +302,10 @@ def province_overview():
 def target_edit(province: Unit):
     if province.kind != PROVINCE:
         abort(404)
-    form = TargetForm(obj=province)
-    if request.method == "GET":
-        return render("visits/target.html", province=province, form=shown(form, province))
-    if form.is_stale(province):
-        return conflict(lambda: TargetForm(formdata=None, obj=province), province, "visits/target.html",
-                        province=province)
-    if not form.validate_on_submit():
-        return render_form_errors("visits/target.html", province=province, form=form)
-    fields = ("growth_target_min", "growth_target_max")
-    before = audit.snapshot(province, fields)
-    form.populate_obj(province)
-    audit.record("update", province, before=before, after=audit.snapshot(province, fields), unit_id=province.id)
-    db.session.commit()
-    return saved(url_for("visits.province_overview", province=province.id),
-                 _("The growth target of %(province)s was saved.", province=province.name))
+    return edit(province, lambda **kw: TargetForm(obj=province, **kw), "visits/target.html",
+                fields=("growth_target_min", "growth_target_max"), unit_id=province.id,
+                location=url_for("visits.province_overview", province=province.id), province=province,
+                message=lambda: _("The growth target of %(province)s was saved.", province=province.name))
 
 
 # --- Import and export ----------------------------------------------------------------------
@@ -352,13 +330,13 @@ def _export(fmt: str, filename: str, point_ids):
 
 @bp.get("/points/<int:id>/visits/export.<fmt>")
 @requires("visits.view", load=LibraryPoint)
-def export_point(obj: LibraryPoint, fmt: str):
-    return _export(fmt, f"luot-doc-diem-{obj.id}", queries.point_ids(obj))
+def export_point(point: LibraryPoint, fmt: str):
+    return _export(fmt, f"luot-doc-diem-{point.id}", queries.point_ids(point))
 
 
 @bp.get("/communes/<int:id>/visits/export.<fmt>")
 @requires("visits.view", load=Unit)
-def export_commune(obj: Unit, fmt: str):
-    if obj.kind != COMMUNE:
+def export_commune(commune: Unit, fmt: str):
+    if commune.kind != COMMUNE:
         abort(404)
-    return _export(fmt, f"luot-doc-xa-{obj.code}", queries.commune_point_ids(obj))
+    return _export(fmt, f"luot-doc-xa-{commune.code}", queries.commune_point_ids(commune))
