@@ -47,9 +47,9 @@ test-sqlite: $(VENV)/.dev translations browser-deps
 test-postgres: $(VENV)/.dev translations browser-deps
 	tools/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests
 
-## test-fast: the inner loop: SQLite only, without the browser and multi-server tests (make test runs them all)
+## test-fast: the inner loop: SQLite only, without the browser, multi-server and sweep tests (make test runs them all)
 test-fast: $(VENV)/.dev translations
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not servers" tests
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not servers and not sweep" tests
 
 ## browser-deps: Debian's chromium for the Playwright tests (installed when missing)
 browser-deps:

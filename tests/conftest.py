@@ -26,13 +26,18 @@ CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+# Sweeps over every route and role or every page: a fifth of the SQLite run's time.
+SWEEPS = {"test_access_matrix.py", "test_html.py", "test_xss.py"}
 
 
 def pytest_collection_modifyitems(items):
-    """Every test under tests/browser/ is marked `browser` (see pytest.ini)."""
+    """Every test under tests/browser/ is marked `browser`, and the sweeps
+    `sweep` (see pytest.ini): `make test-fast` leaves them out."""
     for item in items:
         if BROWSER_TESTS in item.path.resolve().parents:
             item.add_marker(pytest.mark.browser)
+        if item.path.name in SWEEPS:
+            item.add_marker(pytest.mark.sweep)
 
 
 @pytest.fixture(scope="session")
