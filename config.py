@@ -37,7 +37,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sothuvien.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A server database may drop idle connections, so each is checked when taken
+    # from the pool; a SQLite file cannot, and the check was a query per request.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
     # Sessions: the cookie is signed, HttpOnly, SameSite=Lax; Secure in production.
@@ -85,6 +87,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
     )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
     SECRET_KEY = "test-secret-key"
 
 

@@ -1,9 +1,10 @@
 """Sổ Thư viện: application factory."""
 import sqlite3
 
-from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale
+from flask import Flask, has_request_context, request, session, url_for
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.engine import Engine
@@ -46,6 +47,36 @@ def select_locale():
     if lang in ("vi", "en"):
         return lang
     return "vi"
+
+
+_CATALOGS: dict = {}  # translations object → ({message: Markup}, {message: Markup with no variables})
+
+
+def template_gettext(translations):
+    """`_()` for templates, as Jinja's newstyle gettext does it (the message is
+    trusted markup, variables are escaped into it, `%%` is a percent sign), but
+    each message translated once per process and catalog: flask-babel's `_`
+    walks the request, the app and the locale again for every label of a page.
+    Catalogs never change while a process runs. Every template is HTML
+    (autoescaped), so the result is always Markup."""
+    translated, plain = _CATALOGS.setdefault(translations, ({}, {}))
+
+    def gettext(message, **variables):
+        if not variables:
+            try:
+                return plain[message]
+            except KeyError:
+                pass
+        try:
+            text = translated[message]
+        except KeyError:
+            text = translated[message] = Markup(translations.ugettext(message))
+        if variables:
+            return text % variables
+        result = plain[message] = text % {}
+        return result
+
+    return gettext
 
 
 def create_app(config_class=None):
@@ -103,7 +134,20 @@ def create_app(config_class=None):
     def inject_globals():
         from app.access import can
 
-        return {"can": can, "current_locale": str(get_locale())}
+        return {"can": can, "current_locale": str(get_locale()), "_": template_gettext(get_translations())}
+
+    fixed_urls = {}  # (script root, endpoint, values) → URL; the links of templates are few
+
+    @app.template_global()
+    def fixed_url(endpoint: str, **values) -> str:
+        """url_for() of a link that is the same on every request (the menu, the
+        header and footer forms, static files): built once per process."""
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        try:
+            return fixed_urls[key]
+        except KeyError:
+            url = fixed_urls[key] = url_for(endpoint, **values)
+            return url
 
     @app.before_request
     def force_password_change():

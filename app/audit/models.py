@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -44,12 +44,16 @@ def snapshot(obj, fields) -> dict:
 
 
 def record(action, obj=None, *, before=None, after=None, user=None, username=None, unit_id=None):
-    """Add an audit event to the current transaction (committed with the change)."""
+    """Write an audit event in the current transaction (committed with the
+    change, rolled back with it). One INSERT, sent at once rather than through
+    the ORM's unit of work: a tap writes one of these inside SQLite's write lock.
+    Returns the event as written (not attached to the session)."""
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()  # a new object gets its id before we name it
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    event = AuditEvent(
+    values = dict(
+        created_at=utcnow(),
         action=action,
         object_type=obj.__tablename__ if obj is not None else "",
         object_id=getattr(obj, "id", None),
@@ -60,8 +64,8 @@ def record(action, obj=None, *, before=None, after=None, user=None, username=Non
         after=json.dumps(after, ensure_ascii=False, default=str) if after else "",
         source_address=(request.remote_addr or "") if has_request_context() else "cli",
     )
-    db.session.add(event)
-    return event
+    db.session.execute(insert(AuditEvent.__table__), values)
+    return AuditEvent(**values)
 
 
 NOT_IN_HISTORY = ("tally", "tally_undo")  # one per tap: the visit summaries show those

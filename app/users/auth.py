@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
 from app.htmx import client_redirect, is_fragment_request
@@ -20,9 +21,14 @@ login_manager.login_message_category = "info"
 @login_manager.user_loader
 def load_user(session_id: str):
     """The cookie carries only the id of a server-side session; a session that
-    was ended (logout, password change, deactivation) no longer loads."""
+    was ended (logout, password change, deactivation) no longer loads.
+
+    The user's unit comes in the same statement: every page's header names it,
+    and the access checks walk up to it (a librarian's commune is then found in
+    the session, not read again for each object of that commune)."""
     user = db.session.scalar(
         select(User).join(UserSession, UserSession.user_id == User.id)
+        .options(joinedload(User.unit))
         .where(UserSession.id == session_id, User.active.is_(True))
     )
     if user is not None:

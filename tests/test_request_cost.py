@@ -1,0 +1,99 @@
+"""What the librarian's busiest requests cost the database, in statements (never
+in time): the tally page and a tap, with and without htmx. A new query on one of
+these paths fails here, so it is added on purpose (and the count raised) or not
+at all. `bench/profile_request.py` shows the same statements on the demo data.
+
+The statements counted are those SQLAlchemy sends on a cursor; SQLite's BEGIN
+IMMEDIATE and COMMIT are not among them."""
+import pytest
+from sqlalchemy import event, select
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.formatting import today_local
+from app.visits.models import VisitCount
+from tests.conftest import csrf_token
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements sent while the block under `with statements.counting():` runs."""
+
+    class Recorder:
+        def __init__(self):
+            self.sent: list[str] = []
+
+        def counting(self):
+            self.sent.clear()
+            return self
+
+        def __enter__(self):
+            event.listen(engine, "before_cursor_execute", self._record)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(engine, "before_cursor_execute", self._record)
+
+        def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany):
+            self.sent.append(" ".join(statement.split()))
+
+        def __str__(self):
+            return "\n".join(self.sent)
+
+    with app.app_context():
+        engine = db.engine
+    return Recorder()
+
+
+def _librarian(as_user, world, app):
+    client = as_user("librarian_a")
+    with app.test_request_context():
+        day = today_local()
+    token = csrf_token(client, f"/points/{world.point_a.id}/tally")
+    return client, f"/points/{world.point_a.id}/tally", {"csrf_token": token, "day": day.isoformat()}
+
+
+def test_the_tally_page_sends_four_statements(app, world, as_user, statements):
+    client, path, _form = _librarian(as_user, world, app)
+    with statements.counting():
+        response = client.get(path)
+    assert response.status_code == 200
+    # The session with its user and the user's unit; the point; the day's cells; the period's report.
+    assert len(statements.sent) == 4, statements
+
+
+@pytest.mark.parametrize("headers, status", [(HX, 200), ({}, 303)], ids=["htmx", "plain"])
+def test_a_tap_sends_five_statements(app, world, as_user, statements, headers, status):
+    client, path, form = _librarian(as_user, world, app)
+    client.post(path, data={**form, "cell": "reading:adults"}, headers=headers)  # the cell exists: an update
+    with statements.counting():
+        response = client.post(path, data={**form, "cell": "reading:adults"}, headers=headers)
+    assert response.status_code == status
+    # The session, user and unit; the point; the period's report (the lock check);
+    # the upsert, which returns the day's total too; the audit row.
+    assert len(statements.sent) == 5, statements
+    if headers:
+        body = response.get_data(as_text=True)
+        assert '<span class="tap-count" id="n-reading-adults" hx-swap-oob="true">2</span>' in body
+        assert "<strong>2</strong>" in body  # the day's total, read by the same upsert
+    with app.app_context():
+        assert db.session.scalar(select(VisitCount.count).where(
+            VisitCount.point_id == world.point_a.id, VisitCount.service == "reading",
+            VisitCount.reader_group == "adults")) == 2
+        assert db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "tally")) == 2  # every tap still audited
+
+
+def test_the_day_total_read_with_the_tap_counts_the_other_cells(app, world, as_user):
+    client, path, form = _librarian(as_user, world, app)
+    for cell in ("reading:adults", "reading:adults", "lending:children", "computer:elderly"):
+        client.post(path, data={**form, "cell": cell}, headers=HX)
+    body = client.post(path, data={**form, "undo": "reading:adults"}, headers=HX).get_data(as_text=True)
+    assert 'id="n-reading-adults" hx-swap-oob="true">1</span>' in body
+    assert "<strong>3</strong>" in body
+    # Undo on an empty cell changes nothing and still answers with the count and the total.
+    body = client.post(path, data={**form, "undo": "digital:adults"}, headers=HX).get_data(as_text=True)
+    assert 'id="n-digital-adults" hx-swap-oob="true">0</span>' in body
+    assert "<strong>3</strong>" in body
