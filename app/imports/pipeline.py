@@ -67,6 +67,7 @@ class Importer:
     value_aliases: dict = {}  # column key → {folded word: value}
     defaults: dict = {}  # column key → value of an empty cell
     field_of: dict = {}  # column key → form field, where the names differ
+    plain: tuple = ()  # columns of whole numbers shown without thousands separators (a birth year)
     form: type  # the domain's form, which checks one row
 
     # Texts of the pages (lazy strings, set by the subclass).
@@ -190,7 +191,8 @@ class Importer:
                 if name in NOT_CHECKED or not messages:
                     continue
                 errors.setdefault(column_of.get(name, next(iter(self.columns))), str(messages[0]))
-            row = Row(number, {key: _shown(cells[key]) for key in self.columns}, errors=errors)
+            row = Row(number, {key: _shown(cells[key], plain=key in self.plain) for key in self.columns},
+                      errors=errors)
             if not errors:
                 row.record = {**self.record(form, owner), "row": number}
                 row.cells = self.display(form)
@@ -213,7 +215,7 @@ class Importer:
             elif isinstance(field, SelectField):
                 shown[key] = str(dict(field.choices or []).get(field.data, field.data or ""))
             else:
-                shown[key] = _shown(field.data)
+                shown[key] = _shown(field.data, plain=key in self.plain)
         return shown
 
     def _choice_lookup(self, key: str, field) -> dict[str, str]:
@@ -250,13 +252,17 @@ def _date_text(value) -> str:
     return parsed.isoformat() if parsed else str(value)
 
 
-def _shown(value) -> str:
+def _shown(value, plain: bool = False) -> str:
+    """A value as the preview shows it: dates dd/mm/yyyy, numbers 1.234.567 (a year as it is)."""
     if isinstance(value, (date, datetime)):
         return fmt_date(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, (int, float)):
-        return fmt_number(int(value)) if float(value).is_integer() else fmt_number(value)
+        whole = float(value).is_integer()
+        if plain:
+            return str(int(value)) if whole else str(value)
+        return fmt_number(int(value)) if whole else fmt_number(value)
     return "" if value is None else str(value)
 
 

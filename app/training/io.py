@@ -42,6 +42,7 @@ class AttendanceImporter(Importer):
     header_aliases = HEADER_ALIASES
     value_aliases = {"gender": GENDER_WORDS}
     field_of = {"commune": "commune_id"}
+    plain = ("birth_year",)
     form = AttendeeForm
     title = _l("Import attendees")
     page_steps = _l("and fill one row per person.")
