@@ -21,6 +21,12 @@ CSP = (
 )
 
 
+# How long a write waits for another's to finish before giving up (503). Taps
+# from many phones queue for SQLite's one writer; on a slow, busy machine the
+# queue can pass 5 s, and a tap that waits is better than a tap refused.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """Every SQLite connection: WAL journal, foreign keys enforced, wait on locks."""
@@ -28,7 +34,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
 

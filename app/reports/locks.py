@@ -64,9 +64,10 @@ def _begin_write() -> None:
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
         return
-    raw = connection.connection.driver_connection
-    if not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
+    if not connection.connection.driver_connection.in_transaction:
+        # Through SQLAlchemy, so a lock held past the busy timeout is its
+        # OperationalError (a 503 with Retry-After), not a bare sqlite3 error (a 500).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def refuse_if_locked(obj, *days: date) -> None:
