@@ -35,8 +35,6 @@ class VisitsImporter(Importer):
     page_steps = _l("and fill one row per day, service and reader group.")
     save_note = _l("Check the preview. Nothing is saved until you confirm; then every count in the file replaces the "
                    "stored one for its day, service and group.")
-    template_endpoint, upload_endpoint, confirm_endpoint = (
-        "visits.import_template", "visits.import_upload", "visits.import_confirm")
     template_filename, template_sheet = "mau-nhap-luot-doc.xlsx", "Lượt bạn đọc"
 
     def example_rows(self):
