@@ -82,7 +82,7 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
         with db.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 15000
 
 
 @pytest.mark.parametrize("headers, fragment", [
