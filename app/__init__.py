@@ -6,13 +6,12 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import INSTANCE_DIR, config_from_env, development_secret_key
-
 from app import extensions as ext
+from config import INSTANCE_DIR, config_from_env, development_secret_key
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -116,12 +115,12 @@ def create_app(config_class=None):
     from app.dashboard.routes import bp as dashboard_bp
     from app.equipment.routes import bp as equipment_bp
     from app.health import bp as health_bp
+    from app.reports.routes import bp as reports_bp
+    from app.resources.routes import bp as resources_bp
     from app.training.routes import bp as training_bp
     from app.units.routes import bp as units_bp
     from app.users.routes import bp as users_bp
     from app.visits.routes import bp as visits_bp
-    from app.reports.routes import bp as reports_bp
-    from app.resources.routes import bp as resources_bp
 
     for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp, audit_bp, resources_bp,
                training_bp):
@@ -129,7 +128,6 @@ def create_app(config_class=None):
 
     from app.backup import backup_command, restore_command
     from app.demo import demo_data_command
-
     from app.units.cli import units_cli
     from app.users.cli import users_cli
 
@@ -161,7 +159,8 @@ def create_app(config_class=None):
         if (
             current_user.is_authenticated
             and current_user.must_change_password
-            and request.endpoint not in ("users.change_password", "users.logout", "static", "health.healthz", "users.set_language")
+            and request.endpoint not in ("users.change_password", "users.logout", "static", "health.healthz",
+                                         "users.set_language")
         ):
             from flask import url_for
 

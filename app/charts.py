@@ -89,7 +89,7 @@ def growth_bars(rows: list[tuple[str, float | None, str | None]], band: tuple[fl
         return round(left + (value - low) * (right - left) / (high - low), 1)
 
     step = next(s for s in (5, 10, 20, 25) if (high - low) / s <= 8)
-    ticks = [t for t in range(int(math.ceil(low / step) * step), int(high) + 1, step)]
+    ticks = list(range(int(math.ceil(low / step) * step), int(high) + 1, step))
     zero = x(0)
     bars = []
     for index, (name, growth, status) in enumerate(drawn):

@@ -16,10 +16,12 @@ def _messages():
         403: (_("Not allowed"), _("You do not have permission to see or change this.")),
         404: (_("Not found"), _("This page or record does not exist, or it has been removed.")),
         405: (_("Action not supported"), _("This action cannot be done this way.")),
-        409: (_("Changed by someone else"), _("Someone else changed this record while you were editing it. Reload it and try again.")),
+        409: (_("Changed by someone else"),
+              _("Someone else changed this record while you were editing it. Reload it and try again.")),
         423: (_("Period locked"), _("This period has been approved and is locked.")),
         413: (_("File too large"), _("The data sent is larger than allowed.")),
-        500: (_("Something went wrong"), _("The server had a problem. Nothing was saved. Please try again in a moment.")),
+        500: (_("Something went wrong"),
+              _("The server had a problem. Nothing was saved. Please try again in a moment.")),
         503: (_("Service unavailable"), _("The service is temporarily unavailable. Please try again in a moment.")),
     }
 
@@ -65,7 +67,8 @@ def register(app):
         if is_fragment_request():
             # The page's token is stale (e.g. after logging in elsewhere): reload it.
             return refresh()
-        return error_response(400, _("Your form has expired or was sent from another page. Please reload the page and try again."))
+        return error_response(400, _("Your form has expired or was sent from another page. "
+                                     "Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -1,5 +1,7 @@
 """Form pieces shared by the domains."""
-from flask_babel import get_translations, gettext as _, lazy_gettext as _l
+from flask_babel import get_translations
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import ValidationError

@@ -7,7 +7,8 @@ button never shows a bare fragment.
 """
 import json
 
-from flask import flash, make_response, redirect as flask_redirect, render_template, request, session
+from flask import flash, make_response, render_template, request, session
+from flask import redirect as flask_redirect
 
 
 def is_fragment_request() -> bool:

@@ -52,18 +52,18 @@ def record(action, obj=None, *, before=None, after=None, user=None, username=Non
         db.session.flush()  # a new object gets its id before we name it
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    values = dict(
-        created_at=utcnow(),
-        action=action,
-        object_type=obj.__tablename__ if obj is not None else "",
-        object_id=getattr(obj, "id", None),
-        user_id=user.id if user is not None else None,
-        username=username or (user.username if user is not None else ""),
-        unit_id=unit_id,
-        before=json.dumps(before, ensure_ascii=False, default=str) if before else "",
-        after=json.dumps(after, ensure_ascii=False, default=str) if after else "",
-        source_address=(request.remote_addr or "") if has_request_context() else "cli",
-    )
+    values = {
+        "created_at": utcnow(),
+        "action": action,
+        "object_type": obj.__tablename__ if obj is not None else "",
+        "object_id": getattr(obj, "id", None),
+        "user_id": user.id if user is not None else None,
+        "username": username or (user.username if user is not None else ""),
+        "unit_id": unit_id,
+        "before": json.dumps(before, ensure_ascii=False, default=str) if before else "",
+        "after": json.dumps(after, ensure_ascii=False, default=str) if after else "",
+        "source_address": (request.remote_addr or "") if has_request_context() else "cli",
+    }
     db.session.execute(insert(AuditEvent.__table__), values)
     return AuditEvent(**values)
 

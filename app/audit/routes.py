@@ -2,7 +2,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import request
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectField, StringField

@@ -65,13 +65,14 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
     active_points = db.session.scalar(
         select(func.count(LibraryPoint.id)).join(Unit, Unit.id == LibraryPoint.commune_id)
         .where(Unit.parent_id == province.id, LibraryPoint.active.is_(True)))
-    empty_register = {**{c: 0 for c in CONDITIONS}, "online": 0, "points_online": 0}
+    empty_register = {**dict.fromkeys(CONDITIONS, 0), "online": 0, "points_online": 0}
     rows = []
     for commune_id, state in states.items():
         n, last = now.get(commune_id, 0), before.get(commune_id, 0)
         growth = growth_percent(n, last)
         rows.append({
-            "id": commune_id, "code": state["code"], "name": state["name"], "visits": n, "last_year": last, "growth": growth,
+            "id": commune_id, "code": state["code"], "name": state["name"], "visits": n, "last_year": last,
+            "growth": growth,
             "status": target_status(growth, province.growth_target_min),
             **register.get(commune_id, empty_register),
             "sessions": held.get(commune_id, 0), "trained": trained.get(commune_id, {}).get("trained", 0),
@@ -84,7 +85,8 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
     totals = {
         "visits": sum(now.values()), "last_year": sum(before.values()), "growth": growth, "left_out": left_out,
         "standing": target_status(growth, province.growth_target_min),
-        "expected": sum(r["report"]["expected"] for r in rows), "submitted": sum(r["report"]["submitted"] for r in rows),
+        "expected": sum(r["report"]["expected"] for r in rows),
+        "submitted": sum(r["report"]["submitted"] for r in rows),
         "on_time": sum(r["report"]["on_time"] for r in rows), "approved": sum(r["report"]["approved"] for r in rows),
         "late": sum(r["report"]["late"] for r in rows),
         "points": active_points, "points_online": sum(r["points_online"] for r in rows),
@@ -132,7 +134,7 @@ def commune_detail(commune: Unit, period: Period, today: date) -> dict:
     now = visits.totals_by_point(ids, *current) if started else {}
     before = visits.totals_by_point(ids, *previous)
     register = equipment.register_by_point(province.id, commune.id)
-    empty_register = {**{c: 0 for c in CONDITIONS}, "online": 0}
+    empty_register = {**dict.fromkeys(CONDITIONS, 0), "online": 0}
     point_rows = []
     for point in points:
         n, last = now.get(point.id, 0), before.get(point.id, 0)

@@ -1,6 +1,7 @@
 from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from app import charts, periods
 from app.access import can, login_required_for, own_commune, province_arg, province_for_page, requires, users_by_role
 from app.dashboard import bp
@@ -79,8 +80,9 @@ def province_dashboard():
                    "sort": state["sort"] if state["sort"] != "name" else None,
                    "dir": state["dir"] if state["dir"] != "asc" else None}  # in the URLs; defaults left out
     return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
-                  period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state, table_state=table_state,
-                  period_args=_period_args(period, province), years=periods.selectable_years(today, period.year),
+                  period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state,
+                  table_state=table_state, period_args=_period_args(period, province),
+                  years=periods.selectable_years(today, period.year),
                   oob=is_fragment_request())
 
 
@@ -94,8 +96,8 @@ def commune_page(commune: Unit):
     period = periods.from_args(request.args, today)
     detail = commune_detail(commune, period, today)
     return render("dashboard/commune.html", commune=commune, province=commune.parent, period=period, detail=detail,
-                  period_args=_period_args(period, commune.parent), years=periods.selectable_years(today, period.year), services=SERVICES,
-                  groups=GROUPS, trend=_trend(commune_point_ids(commune), today))
+                  period_args=_period_args(period, commune.parent), years=periods.selectable_years(today, period.year),
+                  services=SERVICES, groups=GROUPS, trend=_trend(commune_point_ids(commune), today))
 
 
 @bp.get("/province/trends")
@@ -111,7 +113,8 @@ def trends():
     bars = charts.growth_bars([(r["name"], r["growth"], r["status"]) for r in rows],
                               (province.growth_target_min, province.growth_target_max))
     return render("dashboard/trends.html", province=province, period=period, current=current, bars=bars,
-                  no_comparison=sum(1 for r in rows if r["growth"] is None), years=periods.selectable_years(today, period.year),
+                  no_comparison=sum(1 for r in rows if r["growth"] is None),
+                  years=periods.selectable_years(today, period.year),
                   period_args=_period_args(period, province),
                   trend=_trend(province_point_ids(province.id), today))
 
@@ -149,7 +152,7 @@ def _completeness_tables(figures):
               len(figures["missing"])]
     missing = [[i, m["name"], m["period"].label, m["due"], str(STATES.get(m["status"], m["status"]))]
                for i, m in enumerate(figures["missing"], start=1)]
-    return ([_("Figure"), _("Number")], list(zip(summary, values)),
+    return ([_("Figure"), _("Number")], list(zip(summary, values, strict=True)),
             [_("No."), _("Commune"), _("Month"), _("Due date"), _("Status")], missing)
 
 
@@ -163,7 +166,8 @@ def export(fmt: str):
         abort(404)
     province, today, period, rollup, _state, rows = _table()
     communes = _commune_table(rows, rollup["totals"], period)
-    summary_headers, summary, missing_headers, missing = _completeness_tables(reports.completeness(province, period, today))
+    summary_headers, summary, missing_headers, missing = _completeness_tables(
+        reports.completeness(province, period, today))
     name = f"tong-hop-{province.code}-{period.label.replace('/', '-').lower()}"
     if fmt == "xlsx":
         return workbook_response(f"{name}.xlsx", [

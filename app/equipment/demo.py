@@ -39,7 +39,8 @@ def demo_equipment(province, communes, years):
         items = []
         for category, description, (low, high), value in FURNITURE:
             items.append(EquipmentItem(point=point, category=category, description=description,
-                                       quantity=rng.randint(low, high), funding_source=rng.choice(["commune", "province", "donation"]),
+                                       quantity=rng.randint(low, high),
+                                       funding_source=rng.choice(["commune", "province", "donation"]),
                                        received_on=_day(rng, opened, today), unit_value=value))
         bmgf = opened <= date(2014, 12, 31) or rng.random() < 0.4
         computers = rng.randint(3, 10)
@@ -68,7 +69,8 @@ def demo_equipment(province, communes, years):
                                    unit_value=3_200_000))
         if rng.random() < 0.7:
             items.append(EquipmentItem(point=point, category="audio_visual", description="Ti vi 43 inch và loa kéo",
-                                       funding_source="donation", quantity=1, received_on=_day(rng, date(2020, 1, 1), today),
+                                       funding_source="donation", quantity=1,
+                                       received_on=_day(rng, date(2020, 1, 1), today),
                                        unit_value=9_000_000))
         items.append(EquipmentItem(point=point, category="network", description="Bộ phát Wi-Fi TP-Link",
                                    funding_source="commune", quantity=1, internet_connected=True,
@@ -89,7 +91,8 @@ def _history(rng: random.Random, item: EquipmentItem, today: date, recorder_id) 
                                          description="Bảo dưỡng định kỳ, vệ sinh máy"))
         if rng.random() < 0.4:
             events.append(EquipmentEvent(item=item, kind="repair", occurred_on=_day(rng, start, today),
-                                         cost=rng.choice([450_000, 800_000, 1_200_000]), description=rng.choice(REPAIRS)))
+                                         cost=rng.choice([450_000, 800_000, 1_200_000]),
+                                         description=rng.choice(REPAIRS)))
     if item.condition in (BROKEN, UNDER_REPAIR):
         events.append(EquipmentEvent(item=item, kind="condition_change", occurred_on=_day(rng, date(2025, 6, 1), today),
                                      old_condition=IN_USE, new_condition=item.condition,

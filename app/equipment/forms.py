@@ -3,9 +3,22 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.equipment.models import (
-    ACTIVE_CONDITIONS, CATEGORIES, CONDITIONS, EVENT_KINDS, FUNDING_SOURCES, RECORDABLE_KINDS,
+    ACTIVE_CONDITIONS,
+    CATEGORIES,
+    CONDITIONS,
+    EVENT_KINDS,
+    FUNDING_SOURCES,
+    RECORDABLE_KINDS,
 )
-from app.forms_base import ChoiceField, Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars, not_in_future
+from app.forms_base import (
+    ChoiceField,
+    Form,
+    LocalDateField,
+    LocalIntegerField,
+    VersionedForm,
+    no_control_chars,
+    not_in_future,
+)
 
 MAX_VND = 10_000_000_000  # ten billion đồng: far above any library item
 
@@ -36,7 +49,8 @@ class EventForm(VersionedForm):
     """An event of an item; it carries the item's version, as its condition may change."""
 
     kind = SelectField(_l("What happened"), choices=[(k, EVENT_KINDS[k]) for k in RECORDABLE_KINDS])
-    occurred_on = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
+    occurred_on = LocalDateField(_l("Date"),
+                                 validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
     new_condition = SelectField(_l("Condition afterwards"),
                                 choices=[("", _l("— unchanged —"))] + [(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS],
                                 validators=[Optional()])
@@ -55,7 +69,8 @@ class EventForm(VersionedForm):
 
 class RestoreForm(VersionedForm):
     condition = SelectField(_l("Condition now"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
-    occurred_on = LocalDateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
+    occurred_on = LocalDateField(_l("Date"),
+                                 validators=[DataRequired(message=_l("Enter a date as dd/mm/yyyy.")), not_in_future])
     description = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000), no_control_chars],
                                 render_kw={"rows": 2})
 
@@ -68,7 +83,8 @@ class RegisterFilterForm(Form):
                            validators=[Optional()])
     condition = SelectField(_l("Condition"), choices=[("", _l("All active")), ("all", _l("All, with liquidated"))]
                             + list(CONDITIONS.items()), validators=[Optional()])
-    funding_source = SelectField(_l("Funding source"), choices=[("", _l("All sources"))] + list(FUNDING_SOURCES.items()),
+    funding_source = SelectField(_l("Funding source"),
+                                 choices=[("", _l("All sources"))] + list(FUNDING_SOURCES.items()),
                                  validators=[Optional()])
     year = LocalIntegerField(_l("Received in year"), validators=[Optional(), NumberRange(min=1950, max=2100)],
                              render_kw={"inputmode": "numeric"})

@@ -2,7 +2,9 @@
 from datetime import date
 
 from flask import url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.audit import models as audit
@@ -42,8 +44,8 @@ class EquipmentImporter(Importer):
 
     def example_rows(self):
         return [
-            [str(CATEGORIES["computer"]), "Máy tính để bàn Dell (dự án BMGF)", "BMGF-2013-01", 5, str(CONDITIONS[IN_USE]),
-             "có", str(FUNDING_SOURCES["bmgf"]), date(2013, 8, 15), 12_000_000, ""],
+            [str(CATEGORIES["computer"]), "Máy tính để bàn Dell (dự án BMGF)", "BMGF-2013-01", 5,
+             str(CONDITIONS[IN_USE]), "có", str(FUNDING_SOURCES["bmgf"]), date(2013, 8, 15), 12_000_000, ""],
             [str(CATEGORIES["shelf"]), "Giá sách gỗ 5 tầng", "", 4, str(CONDITIONS[IN_USE]),
              "không", str(FUNDING_SOURCES["commune"]), date(2024, 3, 1), 1_500_000, ""],
         ]

@@ -6,7 +6,13 @@ from sqlalchemy import and_, case, extract, func, select
 
 from app.access import visible_units
 from app.equipment.models import (
-    ACTIVE_CONDITIONS, CONDITIONS, IN_USE, LIQUIDATED, EquipmentEvent, EquipmentItem, StockTake,
+    ACTIVE_CONDITIONS,
+    CONDITIONS,
+    IN_USE,
+    LIQUIDATED,
+    EquipmentEvent,
+    EquipmentItem,
+    StockTake,
 )
 from app.extensions import db
 from app.units.models import LibraryPoint, Unit
@@ -48,8 +54,8 @@ def _computer_columns(item):
     return (
         func.coalesce(func.sum(case((and_(is_computer, item.condition != LIQUIDATED), item.quantity), else_=0)), 0),
         func.coalesce(func.sum(case((and_(is_computer, item.condition == IN_USE), item.quantity), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(is_computer, item.condition == IN_USE, item.internet_connected), item.quantity),
-                                    else_=0)), 0),
+        func.coalesce(func.sum(case((and_(is_computer, item.condition == IN_USE, item.internet_connected),
+                                     item.quantity), else_=0)), 0),
     )
 
 
@@ -65,7 +71,7 @@ def totals(query) -> dict:
     ).one()
     n = len(CONDITIONS)
     return {
-        "by_condition": dict(zip(CONDITIONS, row[:n])),
+        "by_condition": dict(zip(CONDITIONS, row[:n], strict=True)),
         "computers": row[n], "computers_in_use": row[n + 1], "computers_online": row[n + 2],
     }
 
@@ -140,7 +146,7 @@ def register_by_commune(province_id: int) -> dict[int, dict]:
     that have at least one online computer in use."""
     out = {}
     for point in register_by_point(province_id).values():
-        commune = out.setdefault(point["commune_id"], {**{c: 0 for c in CONDITIONS}, "online": 0, "points_online": 0})
+        commune = out.setdefault(point["commune_id"], {**dict.fromkeys(CONDITIONS, 0), "online": 0, "points_online": 0})
         for key in (*CONDITIONS, "online"):
             commune[key] += point[key]
         commune["points_online"] += point["active"] and point["online"] > 0

@@ -5,20 +5,25 @@ from sqlalchemy import select
 
 from app.access import login_required_for, requires, scope_points
 from app.audit import models as audit
-from app.equipment import bp
+from app.editing import CONFLICT, conflict, shown
+from app.equipment import bp, queries
 from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm
 from app.equipment.io import EquipmentImporter, export_headers, export_rows
 from app.equipment.models import (
-    CATEGORIES, CONDITIONS, FUNDING_SOURCES, LIQUIDATED, EquipmentEvent, EquipmentItem, StockTake,
+    CATEGORIES,
+    CONDITIONS,
+    FUNDING_SOURCES,
+    LIQUIDATED,
+    EquipmentEvent,
+    EquipmentItem,
+    StockTake,
 )
-from app.editing import CONFLICT, conflict, shown
-from app.equipment import queries
 from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, totals
 from app.extensions import db
 from app.formatting import add_label_filters, today_local
 from app.forms_base import EmptyForm, own_ids
-from app.imports import pipeline as imports
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
+from app.imports import pipeline as imports
 from app.models_base import utcnow
 from app.reports.locks import refuse_if_locked
 from app.spreadsheets import csv_response, xlsx_response

@@ -8,12 +8,15 @@ form that checks one row, how the checked rows are saved. Its routes declare
 access (`@requires`) and call `upload`, `preview` and `confirm` here.
 """
 import json
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import abort, flash, request
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, update
 from werkzeug.datastructures import MultiDict
@@ -222,7 +225,7 @@ class Importer:
         lookup = {}
         for value, label in field.choices or []:
             if value not in ("", None):
-                lookup.update({name: value for name in names(str(value), label)})
+                lookup.update(dict.fromkeys(names(str(value), label), value))
         lookup.update(self.value_aliases.get(key, {}))
         return lookup
 
@@ -317,7 +320,8 @@ def upload_page(importer: Importer, owner):
         return render_form_errors("imports/upload.html", **page)
     positions, missing = importer.positions(headers)
     if missing:
-        problem = (1, ", ".join(missing), _("Missing column. The first row must hold the column names of the template."))
+        problem = (1, ", ".join(missing),
+                   _("Missing column. The first row must hold the column names of the template."))
         return _render_preview(importer, owner, [], [problem], None, file.filename, "file")
     if not rows:
         form.file.errors.append(_("The file has no rows below the column names."))
@@ -332,7 +336,8 @@ def preview(importer: Importer, owner, records, source: str, filename: str = "",
     preview (422 with the problems). `retry` is a form shown again under the
     problems (the pasted lines)."""
     rows = importer.check(owner, records)
-    problems = [(row.number, str(importer.columns[key]), message) for row in rows for key, message in row.errors.items()]
+    problems = [(row.number, str(importer.columns[key]), message)
+                for row in rows for key, message in row.errors.items()]
     # Old previews nobody confirmed, and this user's earlier preview for the same owner, are dropped.
     owner_column = getattr(ImportBatch, importer.owner_key)
     db.session.execute(delete(ImportBatch).where(

@@ -52,5 +52,6 @@ def demo_reports(province, communes, years):
                     report.status, report.decided_at, report.decided_by_id = SUBMITTED, None, None
                 elif roll < 0.85:
                     report.status = RETURNED
-                    report.comment = "Số lượt bạn đọc nhóm thiếu nhi tháng này thấp bất thường, đề nghị xã kiểm tra lại."
+                    report.comment = ("Số lượt bạn đọc nhóm thiếu nhi tháng này thấp bất thường, "
+                                      "đề nghị xã kiểm tra lại.")
             db.session.add(report)

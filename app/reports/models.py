@@ -3,7 +3,8 @@ returned or reopened by the province. An approved month locks the commune's
 records dated in it (see app.reports.locks)."""
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l, to_user_timezone
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

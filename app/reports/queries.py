@@ -11,10 +11,17 @@ from app.extensions import db
 from app.formatting import fold
 from app.periods import Period
 from app.reports.models import (
-    APPROVED, DRAFT, RETURNED, SUBMITTED, PeriodDeadline, PeriodReport, default_due_on, submitted_on_time,
+    APPROVED,
+    DRAFT,
+    RETURNED,
+    SUBMITTED,
+    PeriodDeadline,
+    PeriodReport,
+    default_due_on,
+    submitted_on_time,
 )
-from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.training import queries as training
+from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.visits import queries as visits
 
 

@@ -1,5 +1,6 @@
 from flask import abort, flash, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import periods
@@ -61,7 +62,8 @@ def commune_reports(unit: Unit):
     months = queries.year_of_reports(commune, year, today)
     # Quarters and the year are views over their months: approved when every month is.
     views = []
-    for label, numbers in [(f"Q{q}/{year}", range(3 * q - 2, 3 * q + 1)) for q in range(1, 5)] + [(str(year), range(1, 13))]:
+    for label, numbers in ([(f"Q{q}/{year}", range(3 * q - 2, 3 * q + 1)) for q in range(1, 5)]
+                           + [(str(year), range(1, 13))]):
         states = [m["status"] for m in months if m["period"].number in numbers]
         if len(states) < len(numbers):
             continue  # not over yet
@@ -117,7 +119,8 @@ def submit(unit: Unit, year: int, month: int):
                                            period=period.label))
     report = workflow.report_for(commune.id, year, month, create=True)
     try:
-        workflow.submit(report, current_user, form.note.data or "", version=_version(form) if form.version.data else None)
+        workflow.submit(report, current_user, form.note.data or "",
+                        version=_version(form) if form.version.data else None)
     except workflow.TransitionRefused as refused:
         db.session.rollback()
         return _refused(commune, period, str(refused))
@@ -190,8 +193,9 @@ def queue():
     elif filters.late.data == "on_time":
         rows = [r for r in rows if r["on_time"]]
     return render("reports/queue.html", "reports/_partials/_queue_table.html", province=province, period=period,
-                  rows=rows, due=due, counts=counts, filters=filters, deadline_form=DeadlineForm(formdata=None, due_on=due),
-                  form=StepForm(formdata=None), states=STATES, province_arg=province_arg(current_user, province))
+                  rows=rows, due=due, counts=counts, filters=filters,
+                  deadline_form=DeadlineForm(formdata=None, due_on=due), form=StepForm(formdata=None), states=STATES,
+                  province_arg=province_arg(current_user, province))
 
 
 @bp.get("/reports/completeness")

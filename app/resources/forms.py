@@ -19,6 +19,7 @@ class ResourceForm(VersionedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), no_control_chars])
     kind = SelectField(_l("Kind"), choices=list(KINDS.items()))
     link = StringField(_l("Link"), validators=[DataRequired(), Length(max=500), web_link],
-                       render_kw={"inputmode": "url", "placeholder": "https://"}, filters=[lambda v: v.strip() if v else v])
+                       render_kw={"inputmode": "url", "placeholder": "https://"},
+                       filters=[lambda v: v.strip() if v else v])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), no_control_chars],
                                 render_kw={"rows": 3})

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from app.access import login_required_for, province_in_scope, requires
 from app.audit import models as audit
-from app.extensions import db
 from app.editing import edit
+from app.extensions import db
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.resources import bp
@@ -52,7 +52,8 @@ def resource_create(province: Unit):
 @requires("resources.manage", load=Resource)
 def resource_edit(resource: Resource):
     return edit(resource, lambda **kw: ResourceForm(obj=resource, **kw), "resources/form.html", fields=FIELDS,
-                unit_id=resource.province_id, location=url_for("resources.resource_list", province=resource.province_id),
+                unit_id=resource.province_id,
+                location=url_for("resources.resource_list", province=resource.province_id),
                 message=lambda: _("%(title)s was saved.", title=resource.title),
                 province=resource.province, resource=resource)
 

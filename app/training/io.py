@@ -2,7 +2,9 @@
 import pipeline (checked by AttendeeForm, the same rules as one person typed
 in), and the export."""
 from flask import url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.audit import models as audit
@@ -140,7 +142,7 @@ def pasted_records(text: str, importer: AttendanceImporter):
         parts = [p.strip() for p in parts]
         if not records and keys.get(fold(parts[0])) == "full_name":
             continue
-        records.append((number, dict(zip(PASTE_ORDER, parts))))
+        records.append((number, dict(zip(PASTE_ORDER, parts, strict=False))))
     return records
 
 

@@ -176,7 +176,8 @@ def untrained_communes(province_id: int, topic=None, year=None) -> list[Unit]:
     trained = (
         select(Attendance.id)
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .where(Attendance.commune_id == Unit.id, Attendance.present.is_(True), *_session_filters(topic=topic, year=year))
+        .where(Attendance.commune_id == Unit.id, Attendance.present.is_(True),
+               *_session_filters(topic=topic, year=year))
     )
     return db.session.scalars(
         select(Unit).where(Unit.parent_id == province_id, Unit.kind == COMMUNE, ~exists(trained.correlate(Unit)))
@@ -187,10 +188,10 @@ def untrained_communes(province_id: int, topic=None, year=None) -> list[Unit]:
 def session_years(province_id: int) -> list[int]:
     """Years with sessions in the province, newest first (for the year filter)."""
     year_col = _year(TrainingSession.start_date)
-    return [y for y in db.session.scalars(
+    return list(db.session.scalars(
         select(year_col).where(TrainingSession.commune_id.in_(_communes_of(province_id)))
         .group_by(year_col).order_by(year_col.desc())
-    )]
+    ))
 
 
 def duplicate_keys(session_id: int, keys, exclude_id=None) -> set[str]:

@@ -1,16 +1,23 @@
 
 from flask import abort, flash, request, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import periods
 from app.access import (
-    can, login_required_for, pickable_provinces, province_arg, province_for_page, requested_commune, requires,
+    can,
+    login_required_for,
+    pickable_provinces,
+    province_arg,
+    province_for_page,
+    requested_commune,
+    requires,
 )
 from app.audit import models as audit
+from app.editing import conflict, shown
 from app.extensions import db
 from app.formatting import add_label_filters, today_local
-from app.editing import conflict, shown
 from app.forms_base import EmptyForm, own_ids
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
@@ -19,13 +26,26 @@ from app.reports.locks import refuse_if_locked
 from app.spreadsheets import xlsx_response
 from app.training import bp
 from app.training.forms import (
-    AttendeeForm, CoverageFilterForm, PasteForm, PresenceForm, SessionFilterForm, SessionForm,
+    AttendeeForm,
+    CoverageFilterForm,
+    PasteForm,
+    PresenceForm,
+    SessionFilterForm,
+    SessionForm,
 )
 from app.training.io import AttendanceImporter, export_headers, export_rows, pasted_records
 from app.training.models import GENDERS, TOPICS, Attendance, TrainingSession
 from app.training.queries import (
-    attendee_counts, attendees_of, commune_names, coverage as training_coverage, duplicate_keys, filtered_sessions,
-    page_of, session_counts,
+    attendee_counts,
+    attendees_of,
+    commune_names,
+    duplicate_keys,
+    filtered_sessions,
+    page_of,
+    session_counts,
+)
+from app.training.queries import (
+    coverage as training_coverage,
 )
 from app.units.models import Unit
 from app.units.queries import communes_for
@@ -54,7 +74,8 @@ def session_list():
     filters.validate()
     commune = requested_commune(current_user, filters.commune_id.data)
     values = {"commune_id": commune.id if commune else None, "topic": filters.topic.data or None,
-              "start": filters.start.data, "end": filters.end.data, "organiser": (filters.organiser.data or "").strip() or None}
+              "start": filters.start.data, "end": filters.end.data,
+              "organiser": (filters.organiser.data or "").strip() or None}
     query = filtered_sessions(current_user, **values)
     sessions, page, pages, count = page_of(query, request.args.get("page", 1, type=int))
     args = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items() if v}
@@ -335,8 +356,8 @@ def sign_in_sheet(training: TrainingSession):
 @bp.get("/training/<int:id>/attendance.xlsx")
 @requires("training.view", load=TrainingSession)
 def attendance_export(training: TrainingSession):
-    return xlsx_response(f"diem-danh-{training.id}-{training.start_date:%Y%m%d}.xlsx", _("Attendance"), export_headers(),
-                         export_rows(training), widths={2: 28, 5: 24, 6: 22})
+    return xlsx_response(f"diem-danh-{training.id}-{training.start_date:%Y%m%d}.xlsx", _("Attendance"),
+                         export_headers(), export_rows(training), widths={2: 28, 5: 24, 6: 22})
 
 
 # --- Coverage -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """flask --app wsgi units load PROVINCE: a province and its communes, with
 their official codes, from the vietnam-provinces package (2025 two-level list)."""
 import difflib
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select

@@ -14,7 +14,8 @@ def _int_or_none(value):
 
 
 class PointForm(VersionedForm):
-    commune_id = SelectField(_l("Commune"), coerce=_int_or_none, validators=[DataRequired(message=_l("Choose a commune."))])
+    commune_id = SelectField(_l("Commune"), coerce=_int_or_none,
+                             validators=[DataRequired(message=_l("Choose a commune."))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300), no_control_chars])
     model = SelectField(_l("Model"), choices=list(POINT_MODELS.items()))

@@ -18,7 +18,8 @@ def communes_for(user):
 
 
 def points_for(user, commune_id=None, q=None, include_inactive=False, limit=500):
-    query = scope_points(select(LibraryPoint).join(LibraryPoint.commune).options(contains_eager(LibraryPoint.commune)), user)
+    query = scope_points(select(LibraryPoint).join(LibraryPoint.commune).options(contains_eager(LibraryPoint.commune)),
+                         user)
     if commune_id:
         query = query.where(LibraryPoint.commune_id == commune_id)
     if q:

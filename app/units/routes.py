@@ -2,10 +2,10 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import models as audit
 from app.access import can, login_required_for, requested_commune, requires
-from app.extensions import db
+from app.audit import models as audit
 from app.editing import conflict, edit, shown
+from app.extensions import db
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.units import bp
@@ -89,7 +89,8 @@ def point_edit(point: LibraryPoint):
             return conflict(lambda: point_form(formdata=None), point, "units/point_form.html", point=point)
         before = audit.snapshot(point, POINT_FIELDS)
         if _save_point(form, point):
-            audit.record("update", point, before=before, after=audit.snapshot(point, POINT_FIELDS), unit_id=point.commune_id)
+            audit.record("update", point, before=before, after=audit.snapshot(point, POINT_FIELDS),
+                         unit_id=point.commune_id)
             db.session.commit()
             flash(_("Library point %(name)s was saved.", name=point.name), "success")
             return redirect(url_for("units.point_detail", id=point.id))

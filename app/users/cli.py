@@ -16,7 +16,8 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.option("--username", prompt=True)
 @click.option("--full-name", default="", help="Defaults to the username.")
 @click.option("--role", type=click.Choice(list(ROLES)), default=ADMIN, show_default=True)
-@click.option("--unit-code", default="", help="Official code of the commune (librarian) or province (trainer, province).")
+@click.option("--unit-code", default="",
+              help="Official code of the commune (librarian) or province (trainer, province).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user(username, full_name, role, unit_code, password):
     """Create a user; by default the first administrator."""

@@ -47,7 +47,8 @@ class ChangePasswordForm(Form):
                                  render_kw={"autocomplete": "new-password"},
                                  description=_l("At least 8 characters, with letters and digits."))
     confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords do not match."))],
+                            validators=[DataRequired(),
+                                        EqualTo("new_password", message=_l("The two passwords do not match."))],
                             render_kw={"autocomplete": "new-password"})
 
 
@@ -55,17 +56,21 @@ class UserForm(VersionedForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(min=3, max=40),
-                    Regexp(r"^[a-z0-9._-]+$", message=_l("Use lower-case letters without accents, digits, dot, dash or underscore."))],
+                    Regexp(r"^[a-z0-9._-]+$",
+                           message=_l("Use lower-case letters without accents, digits, dot, dash or underscore."))],
         render_kw={"autocapitalize": "none"},
     )
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120), no_control_chars])
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=120), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid email address."))])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=120),
+                                                 Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                                        message=_l("Enter a valid email address."))])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20),
                                                  Regexp(r"^[0-9 +().-]+$", message=_l("Enter a valid phone number."))])
     role = SelectField(_l("Role"), choices=[(k, v) for k, v in ROLES.items()], validators=[DataRequired()])
     unit_id = SelectField(_l("Unit"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                           validate_choice=False,
-                          description=_l("A librarian belongs to a commune; a trainer or province staff to a province."))
+                          description=_l("A librarian belongs to a commune; "
+                                         "a trainer or province staff to a province."))
     language = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
     password = PasswordField(_l("Temporary password"), validators=[Optional(), Length(max=200), strong_password],
                              render_kw={"autocomplete": "new-password"},
@@ -75,9 +80,11 @@ class UserForm(VersionedForm):
 class ResetPasswordForm(Form):
     password = PasswordField(_l("Temporary password"), validators=[DataRequired(), Length(max=200), strong_password],
                              render_kw={"autocomplete": "new-password"},
-                             description=_l("The user must change it at the next login. All of the user's sessions end now."))
+                             description=_l("The user must change it at the next login. "
+                                            "All of the user's sessions end now."))
     confirm = PasswordField(_l("Repeat the password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
+                            validators=[DataRequired(),
+                                        EqualTo("password", message=_l("The two passwords do not match."))],
                             render_kw={"autocomplete": "new-password"})
 
 

@@ -1,14 +1,15 @@
 from urllib.parse import urlsplit
 
 from flask import flash, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, func, or_, select, update
 
-from app.audit import models as audit
 from app.access import login_required_for, public, requires
-from app.extensions import db
+from app.audit import models as audit
 from app.editing import conflict, shown
+from app.extensions import db
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.models_base import utcnow
@@ -231,7 +232,8 @@ def user_create():
             db.session.add(user)
             audit.record("create", user, after=audit.snapshot(user, USER_FIELDS), unit_id=user.unit_id)
             db.session.commit()
-            flash(_("User %(name)s was created. They must change the password at the first login.", name=user.username), "success")
+            flash(_("User %(name)s was created. They must change the password at the first login.",
+                    name=user.username), "success")
             return redirect(url_for("users.user_list"))
         return render_form_errors("users/form.html", form=form, user=None)
     return render("users/form.html", form=form, user=None)
@@ -305,7 +307,8 @@ def user_reset_password(user: User):
         user.set_password(form.password.data, must_change=True)
         audit.record("password_reset", user, unit_id=user.unit_id)
         db.session.commit()
-        flash(_("The password of %(name)s was reset. They must change it at the next login.", name=user.username), "success")
+        flash(_("The password of %(name)s was reset. They must change it at the next login.",
+                name=user.username), "success")
         return redirect(url_for("users.user_list"))
     if form.is_submitted():
         return render_form_errors("users/reset_password.html", form=form, user=user)

@@ -73,7 +73,8 @@ def demo_visits(province, communes, years):
             mean = daily * factor
             total = max(0, round(rng.gauss(mean, mean ** 0.5))) if mean > 0 else 0
             if total:
-                key = (day.month in (6, 7, 8), point.software_installed_on is not None and day >= point.software_installed_on)
+                key = (day.month in (6, 7, 8),
+                       point.software_installed_on is not None and day >= point.software_installed_on)
                 if key not in weights_by_season:
                     weights_by_season[key] = _weights(day, point.software_installed_on)
                 cells, weights = weights_by_season[key]

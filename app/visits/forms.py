@@ -7,11 +7,10 @@ from wtforms import FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from app import periods
+from app.forms_base import ChoiceField, Form, LocalDateField, VersionedForm, not_in_future
 from app.periods import MONTH, Period
 from app.spreadsheets import whole_number
-from app.forms_base import ChoiceField, Form, LocalDateField, VersionedForm, not_in_future
 from app.visits.models import GROUPS, MAX_COUNT, SERVICES
-
 
 FIRST_DAY = date(periods.FIRST_YEAR, 1, 1)
 
@@ -152,11 +151,14 @@ class PercentField(FloatField):
 
 
 class TargetForm(VersionedForm):
-    growth_target_min = PercentField(_l("Lowest growth (%)"), validators=[InputRequired(), NumberRange(min=-100, max=1000)])
-    growth_target_max = PercentField(_l("Highest growth (%)"), validators=[InputRequired(), NumberRange(min=-100, max=1000)])
+    growth_target_min = PercentField(_l("Lowest growth (%)"),
+                                     validators=[InputRequired(), NumberRange(min=-100, max=1000)])
+    growth_target_max = PercentField(_l("Highest growth (%)"),
+                                     validators=[InputRequired(), NumberRange(min=-100, max=1000)])
 
     def validate_growth_target_max(self, field):
-        if self.growth_target_min.data is not None and field.data is not None and field.data < self.growth_target_min.data:
+        if (self.growth_target_min.data is not None and field.data is not None
+                and field.data < self.growth_target_min.data):
             raise ValidationError(_l("The highest growth cannot be below the lowest."))
 
 

@@ -3,7 +3,9 @@ The same columns go out (export) and come in (import)."""
 from datetime import date, timedelta
 
 from flask import url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.audit import models as audit
@@ -94,7 +96,8 @@ def export_headers() -> list[str]:
 
 def export_rows(point_ids, start: date, end: date):
     query = (
-        select(Unit.name, LibraryPoint.name, VisitCount.day, VisitCount.service, VisitCount.reader_group, VisitCount.count)
+        select(Unit.name, LibraryPoint.name, VisitCount.day, VisitCount.service, VisitCount.reader_group,
+               VisitCount.count)
         .join(LibraryPoint, LibraryPoint.id == VisitCount.point_id)
         .join(Unit, Unit.id == LibraryPoint.commune_id)
         .where(VisitCount.point_id.in_(point_ids), VisitCount.day.between(start, end), VisitCount.count > 0)

@@ -8,10 +8,10 @@ from functools import cache
 
 from sqlalchemy import bindparam, func, literal, select, union_all, update
 
-from app.extensions import db
-from app.formatting import fold
 from app import periods
 from app.charts import TREND_YEARS
+from app.extensions import db
+from app.formatting import fold
 from app.periods import growth_percent, target_status
 from app.sql import dialect_insert
 from app.units.models import COMMUNE, LibraryPoint, Unit
@@ -234,7 +234,8 @@ def growth_by_commune(province: Unit, current: tuple[date, date], previous: tupl
     return sorted(rows, key=lambda row: fold(row["name"]))  # Vietnamese order: Đ with D, not after Z
 
 
-def trend_totals(point_ids, today: date, years: int = TREND_YEARS) -> tuple[dict[tuple[int, int], int], tuple[int, int]]:
+def trend_totals(point_ids, today: date,
+                 years: int = TREND_YEARS) -> tuple[dict[tuple[int, int], int], tuple[int, int]]:
     """The monthly totals a trend chart draws (charts.monthly_trend): the last
     `years` years up to the last complete month, which is returned with them
     (a running month would look like a fall)."""

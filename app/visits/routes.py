@@ -1,31 +1,33 @@
-import json
 from datetime import date, timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from app import charts
+from app import charts, periods
 from app.access import login_required_for, pickable_provinces, province_for_page, requires, scope_points
 from app.audit import models as audit
+from app.editing import edit
 from app.extensions import db
 from app.formatting import add_label_filters, fmt_number, labels, today_local
-from app.forms_base import EmptyForm
-from app.editing import edit
-from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
+from app.htmx import is_fragment_request, redirect, render, render_form_errors
 from app.imports import pipeline as imports
-from app.imports.models import ImportBatch
-from app.models_base import utcnow
+from app.periods import MONTH, YEAR, Period, growth_percent, target_status
 from app.reports import locks
 from app.reports.locks import refuse_if_locked
-from app import periods
-from app.periods import MONTH, YEAR, Period, growth_percent, target_status
-from app.spreadsheets import SpreadsheetError, csv_response, read_table, xlsx_response
+from app.spreadsheets import csv_response, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.visits import bp, queries
 from app.visits.forms import (
-    DayForm, MonthForm, PeriodForm, TallyForm, TargetForm, grid_form, parse_cell, grid_digest,
+    DayForm,
+    MonthForm,
+    PeriodForm,
+    TallyForm,
+    TargetForm,
+    grid_digest,
+    grid_form,
+    parse_cell,
 )
 from app.visits.io import VisitsImporter, export_headers, export_rows
 from app.visits.models import GROUPS, SERVICES
