@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test test-fast test-sqlite test-postgres bench translations extract browser-deps serve clean
+.PHONY: run test test-fast lint test-sqlite test-postgres bench translations extract browser-deps serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ run: translations
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 ## test: the whole suite on SQLite, then again on a throw-away PostgreSQL cluster
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
+
+## lint: ruff over the code, tests and benchmarks (settings in pyproject.toml)
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
 
 test-sqlite: $(VENV)/.dev translations browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
