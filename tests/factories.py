@@ -90,18 +90,18 @@ class World:
         p = make_province("Tỉnh P", code="91")
         q = make_province("Tỉnh Q", code="92")
         a, b, c = make_commune(p, "Xã A"), make_commune(p, "Xã B"), make_commune(q, "Xã C")
-        objects = dict(
-            province_p=p, province_q=q, commune_a=a, commune_b=b, commune_c=c,
-            point_a=make_point(a), point_b=make_point(b), point_c=make_point(c),
-            admin=make_user("admin", None, "admin"),
-            province_staff_p=make_user("province", p, "province_p"),
-            trainer_p=make_user("trainer", p, "trainer_p"),
-            librarian_a=make_user("librarian", a, "librarian_a"),
-            librarian_b=make_user("librarian", b, "librarian_b"),
-            province_staff_q=make_user("province", q, "province_q"),
-            trainer_q=make_user("trainer", q, "trainer_q"),
-            librarian_c=make_user("librarian", c, "librarian_c"),
-        )
+        objects = {
+            "province_p": p, "province_q": q, "commune_a": a, "commune_b": b, "commune_c": c,
+            "point_a": make_point(a), "point_b": make_point(b), "point_c": make_point(c),
+            "admin": make_user("admin", None, "admin"),
+            "province_staff_p": make_user("province", p, "province_p"),
+            "trainer_p": make_user("trainer", p, "trainer_p"),
+            "librarian_a": make_user("librarian", a, "librarian_a"),
+            "librarian_b": make_user("librarian", b, "librarian_b"),
+            "province_staff_q": make_user("province", q, "province_q"),
+            "trainer_q": make_user("trainer", q, "trainer_q"),
+            "librarian_c": make_user("librarian", c, "librarian_c"),
+        }
         refs = {k: Ref(o.id, getattr(o, "username", None) or o.name) for k, o in objects.items()}
         db.session.commit()
         return cls(**refs)

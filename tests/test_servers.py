@@ -86,7 +86,7 @@ class Phones:
             assert done, f"no {what} within {timeout} s: {self.logged_in} logged in, acknowledged {self.acknowledged}"
 
     def each_acknowledged_more_than(self, before: list[int]):
-        return lambda: all(now > then for now, then in zip(self.acknowledged, before))
+        return lambda: all(now > then for now, then in zip(self.acknowledged, before, strict=True))
 
 
 def tapper(base, world, day, taps, phones=None, index=None):

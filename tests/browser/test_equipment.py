@@ -34,8 +34,10 @@ def seed_items(app, point_id, *specs) -> list[int]:
 
 
 EXISTING = (
-    dict(category="desk", description="Bàn đọc gỗ 1m2", quantity=3, condition="in_use", funding_source="commune"),
-    dict(category="chair", description="Ghế nhựa xanh", quantity=4, condition="broken", funding_source="donation"),
+    {"category": "desk", "description": "Bàn đọc gỗ 1m2", "quantity": 3, "condition": "in_use",
+     "funding_source": "commune"},
+    {"category": "chair", "description": "Ghế nhựa xanh", "quantity": 4, "condition": "broken",
+     "funding_source": "donation"},
 )
 
 
@@ -239,7 +241,7 @@ def test_add_an_item_and_record_a_breakdown_without_javascript(app, world, make_
 def test_stocktake_confirmed_row_by_row_with_javascript(app, world, make_page):
     point_id = world.point_a.id
     ids = seed_items(app, point_id, *EXISTING)
-    seed_items(app, world.point_b.id, dict(category="shelf", description="Giá sách xã B", quantity=1))
+    seed_items(app, world.point_b.id, {"category": "shelf", "description": "Giá sách xã B", "quantity": 1})
     page, problems = make_page()
     log_in(page, "librarian_a")
 

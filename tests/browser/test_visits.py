@@ -338,7 +338,8 @@ def test_summary_draws_the_monthly_chart_and_the_stats(app, world, make_page):
     expect(polylines).to_have_count(2)  # one line per year
     expect(svg.locator("polyline.series.latest")).to_have_count(1)
     for line in polylines.all():
-        assert re.fullmatch(r"[\d.]+,[\d.]+( [\d.]+,[\d.]+)*", line.get_attribute("points")), line.get_attribute("points")
+        points = line.get_attribute("points")
+        assert re.fullmatch(r"[\d.]+,[\d.]+( [\d.]+,[\d.]+)*", points), points
     # Last year: from its first month with counts to December; this year: January to the last complete month.
     assert len(polylines.nth(0).get_attribute("points").split()) == 12 - month + 1
     assert len(polylines.nth(1).get_attribute("points").split()) == month
