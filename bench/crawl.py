@@ -10,6 +10,7 @@ import os
 import re
 
 from setup import demo_app, gz, logged_in, save
+
 from tests.crawl import crawl as crawl_pages
 
 ROLES = ("librarian1", "librarian2", "trainer", "province", "admin")

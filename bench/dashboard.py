@@ -11,9 +11,8 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import text
-
 from setup import demo_app, gz, logged_in, save
+from sqlalchemy import text
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
 
@@ -33,7 +32,8 @@ BARE = {
                  SUM(CASE WHEN e.condition = 'broken' THEN e.quantity ELSE 0 END),
                  SUM(CASE WHEN e.condition = 'under_repair' THEN e.quantity ELSE 0 END),
                  SUM(CASE WHEN e.condition = 'liquidated' THEN e.quantity ELSE 0 END),
-                 SUM(CASE WHEN e.category = 'computer' AND e.condition = 'in_use' AND e.internet_connected THEN e.quantity ELSE 0 END)
+                 SUM(CASE WHEN e.category = 'computer' AND e.condition = 'in_use' AND e.internet_connected
+                     THEN e.quantity ELSE 0 END)
                  FROM equipment_item e JOIN library_point lp ON lp.id = e.point_id JOIN unit u ON u.id = lp.commune_id
                  WHERE u.parent_id = :province GROUP BY lp.commune_id""",
     "sessions": """SELECT s.commune_id, COUNT(*) FROM training_session s JOIN unit u ON u.id = s.commune_id
@@ -91,17 +91,20 @@ def main():
             path = f"/province?kind={period.kind}&year={period.year}&number={period.number}"
             page = client.get(path).get_data()
             out[f"dashboard_{name}_gzip"] = gz(page)
-            out[f"dashboard_{name}_median_ms"], out[f"dashboard_{name}_p95_ms"] = median_ms(lambda: client.get(path))
+            out[f"dashboard_{name}_median_ms"], out[f"dashboard_{name}_p95_ms"] = median_ms(
+                lambda path=path: client.get(path))
             with app.test_request_context():
                 province = db.session.get(Unit, province_id)
-                figures_ms, _ = median_ms(lambda: province_rollup(province, period, today))
+                figures_ms, _ = median_ms(
+                    lambda province=province, period=period: province_rollup(province, period, today))
                 start, end = period.range_until(today)
                 last_start, last_end = period.previous_year_range(today)
                 months = period.months()
                 params = {"province": province_id, "start": start, "end": end, "last_start": last_start,
                           "last_end": last_end, "period_end": period.end, "year_start": date(period.year, 1, 1),
                           "year": period.year, "first_month": months[0].number, "last_month": months[-1].number}
-                bare_ms, _ = median_ms(lambda: [db.session.execute(text(sql), params).all() for sql in BARE.values()])
+                bare_ms, _ = median_ms(
+                    lambda params=params: [db.session.execute(text(sql), params).all() for sql in BARE.values()])
                 # The same numbers: visits per commune, now and a year earlier.
                 rollup = province_rollup(province, period, today)
                 bare_visits = dict(db.session.execute(text(BARE["visits"]), params).all())
@@ -119,7 +122,8 @@ def main():
                        ("export_xlsx", "/province/export.xlsx"), ("commune_page", f"/province/communes/{commune_id}")):
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
-        results[f"{name}_median_ms"], results[f"{name}_p95_ms"] = median_ms(lambda: client.get(path), repeat=max(5, REPEAT // 2))
+        results[f"{name}_median_ms"], results[f"{name}_p95_ms"] = median_ms(lambda path=path: client.get(path),
+                                                                            repeat=max(5, REPEAT // 2))
     # Ten times the history: the three years copied back nine times (30 years in all),
     # then the same figures again. A period's figures must not depend on the history's length.
     with app.app_context():

@@ -12,9 +12,8 @@ import time
 from datetime import date
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
-
 from setup import ROOT, demo_app, logged_in
+from sqlalchemy import func, select
 
 ROWS = 5000
 
@@ -33,10 +32,12 @@ def workbook(headers) -> bytes:
 
 def main():
     app = demo_app()
-    from app.equipment.io import template_headers
+    from flask_babel import force_locale
+
+    from app.equipment.io import COLUMNS
     from app.equipment.models import EquipmentItem
-    from app.imports.models import ImportBatch
     from app.extensions import db
+    from app.imports.models import ImportBatch
     from app.users.models import User
 
     with app.app_context():
@@ -44,8 +45,8 @@ def main():
         point_id = librarian.unit.points[0].id
     client, token = logged_in(app, "librarian1")
 
-    with app.test_request_context():
-        headers = template_headers()
+    with app.test_request_context(), force_locale("vi"):
+        headers = [str(label) for label in COLUMNS.values()]  # the template's headers
     data = workbook(headers)
     start = time.perf_counter()
     response = client.post(f"/points/{point_id}/equipment/import", content_type="multipart/form-data",

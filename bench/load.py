@@ -18,9 +18,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from sqlalchemy import text
-
 from setup import ROOT, demo_app, save
+from sqlalchemy import text
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "20"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
@@ -191,7 +190,8 @@ def main():
         server.stop()
         lua.unlink()
     results = {
-        "hello_anonymous_rps": hello_anonymous["rps"], "hello_rps": hello["rps"], "tally_page_rps": page["rps"], "tally_post_rps": taps["rps"],
+        "hello_anonymous_rps": hello_anonymous["rps"], "hello_rps": hello["rps"], "tally_page_rps": page["rps"],
+        "tally_post_rps": taps["rps"],
         "page_throughput_ratio": round(page["rps"] / hello["rps"], 2),
         "tally_throughput_ratio": round(taps["rps"] / hello["rps"], 2),
         "p50_ms": taps["p50_ms"], "p95_ms": taps["p95_ms"],

@@ -31,7 +31,8 @@ def timed(client, path, headers=None):
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     samples.sort()
-    return {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2)}
+    return {"median_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2)}
 
 
 def main():
@@ -57,7 +58,8 @@ def main():
             paths.append("/admin/users")
         for path in paths:
             results["pages"][f"{username} GET {path}"] = timed(user_client, path)
-        results["pages"][f"{username} GET /points (htmx fragment)"] = timed(user_client, "/points", {"HX-Request": "true"})
+        results["pages"][f"{username} GET /points (htmx fragment)"] = timed(user_client, "/points",
+                                                                           {"HX-Request": "true"})
     results["pages"]["anonymous GET /login"] = timed(client, "/login")
     results["pages"]["anonymous GET /healthz"] = timed(client, "/healthz")
 

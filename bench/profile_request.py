@@ -15,9 +15,9 @@ import cProfile
 import io
 import pstats
 import time
-from sqlalchemy import event
 
 from setup import demo_app, logged_in
+from sqlalchemy import event
 
 
 def main():

@@ -59,8 +59,9 @@ def save(section: str, results: dict) -> None:
 
 
 def unit_of(key: str) -> str:
-    for part, unit in (("_rps", "req/s"), ("_ratio", "ratio"), ("ratio_", "ratio"), ("growth_10x", "ratio"), ("_ms", "ms"),
-                       ("_mb", "MB"), ("_kb", "KB"), ("_gzip", "bytes"), ("rows", "rows"), ("pages_", "pages")):
+    for part, unit in (("_rps", "req/s"), ("_ratio", "ratio"), ("ratio_", "ratio"), ("growth_10x", "ratio"),
+                       ("_ms", "ms"), ("_mb", "MB"), ("_kb", "KB"), ("_gzip", "bytes"), ("rows", "rows"),
+                       ("pages_", "pages")):
         if part in key:
             return unit
     return ""

@@ -29,7 +29,8 @@ def timed(client, path):
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     samples.sort()
-    return {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2)}
+    return {"median_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2)}
 
 
 def main():
@@ -63,7 +64,8 @@ def main():
         "sign-in sheet + print CSS": gz(sheet) + gz(print_css),
     }
     pages = {f"trainer GET {p}": timed(client, p) for p in
-             (f"/training/{session_id}", "/training", "/training/coverage", "/training/coverage?topic=digital_library&year=2026")}
+             (f"/training/{session_id}", "/training", "/training/coverage",
+              "/training/coverage?topic=digital_library&year=2026")}
     print(f"{'what':48} {'bytes':>9} {'gzip':>9}")
     for name, s in sizes.items():
         print(f"{name:48} {s['bytes']:>9,} {s['gzip']:>9,}")

@@ -12,9 +12,8 @@ import statistics
 import time
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from setup import ROOT, demo_app, logged_in
+from sqlalchemy import func, select
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 
@@ -57,7 +56,8 @@ def main():
     for _ in range(REPEAT):
         start = time.perf_counter()
         tap = client.post(f"/points/{point_id}/tally", data={"csrf_token": token, "day": today.isoformat(),
-                                                              "cell": "reading:children"}, headers={"HX-Request": "true"})
+                                                              "cell": "reading:children"},
+                          headers={"HX-Request": "true"})
         taps.append((time.perf_counter() - start) * 1000)
         assert tap.status_code == 200, tap.status_code
     summary = client.get(f"/points/{point_id}/visits").get_data()

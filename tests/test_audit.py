@@ -83,7 +83,8 @@ def test_a_training_session_shows_its_change_history(app, world, as_user):
 
     session_id = make_session(app, world)
     client = as_user("trainer_p")
-    response = post(client, f"/training/{session_id}/edit", session_data(world, version="1", venue="Hội trường UBND xã"))
+    response = post(client, f"/training/{session_id}/edit",
+                    session_data(world, version="1", venue="Hội trường UBND xã"))
     assert response.status_code == 303
     html = client.get(f"/training/{session_id}").get_data(as_text=True)
     history = html.split('class="history"')[1]

@@ -147,7 +147,8 @@ def test_changing_password_ends_other_sessions(app, world):
 def test_change_password_validation(app, client, world):
     login(client, "librarian_a")
     cases = [
-        ({"current_password": "wrong", "new_password": "sachmoi2027", "confirm": "sachmoi2027"}, "Mật khẩu hiện tại không đúng"),
+        ({"current_password": "wrong", "new_password": "sachmoi2027", "confirm": "sachmoi2027"},
+         "Mật khẩu hiện tại không đúng"),
         ({"current_password": PASSWORD, "new_password": "short1", "confirm": "short1"}, "ít nhất 8 ký tự"),
         ({"current_password": PASSWORD, "new_password": "onlyletters", "confirm": "onlyletters"}, "cả chữ và số"),
         ({"current_password": PASSWORD, "new_password": "sachmoi2027", "confirm": "sachmoi2028"}, "không khớp"),

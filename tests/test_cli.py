@@ -25,7 +25,8 @@ def test_units_load_thai_nguyen(app, runner):
         province = db.session.scalar(select(Unit).where(Unit.kind == "province"))
         assert (province.code, province.name) == ("19", "Thái Nguyên")
         kinds = dict(db.session.execute(
-            select(Unit.division_type, func.count()).where(Unit.parent_id == province.id).group_by(Unit.division_type)).all())
+            select(Unit.division_type, func.count()).where(Unit.parent_id == province.id)
+            .group_by(Unit.division_type)).all())
         assert kinds == {"xã": 77, "phường": 15}
         assert db.session.scalar(select(Unit.name).where(Unit.code == "05443")) == "Phường Phan Đình Phùng"
 

@@ -169,7 +169,8 @@ def test_htmx_gets_only_the_table(figures, as_user):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body and '<div id="commune-table">' in body
     # The filter form stays on the page; its sort fields follow the table out of band.
-    assert '<span id="filter-order" class="keep" hx-swap-oob="true"><input type="hidden" name="sort" value="visits">' in body
+    assert ('<span id="filter-order" class="keep" hx-swap-oob="true">'
+            '<input type="hidden" name="sort" value="visits">') in body
     assert '<span id="period-keep" class="keep" hx-swap-oob="true">' in body
     assert "<form" not in body
     assert "HX-Request" in response.headers["Vary"]
@@ -187,7 +188,8 @@ def test_commune_page_per_point_and_month(figures, as_user, world):
     points, months = tables[0], tables[1]
     assert points[1][1:] == ["157", "40", "+292,5 %", "13", "1", "0", "2", "3"]
     assert [row[:4] for row in months[1:]] == [
-        ["04/2025", "7", "0", "chưa có số liệu so sánh"], ["05/2025", "50", "40", "+25,0 %"], ["06/2025", "100", "0", "chưa có số liệu so sánh"]]
+        ["04/2025", "7", "0", "chưa có số liệu so sánh"], ["05/2025", "50", "40", "+25,0 %"],
+        ["06/2025", "100", "0", "chưa có số liệu so sánh"]]
     assert [row[4:6] for row in months[1:]] == [["0", "0"], ["1", "2"], ["0", "0"]]  # sessions, trained
     assert months[2][6].startswith("Đã duyệt đúng hạn") and months[1][6].startswith("Chưa gửi muộn")
     assert "hạn 05/05/2025" in months[1][6]
@@ -232,7 +234,7 @@ def test_xlsx_workbook_has_a_sheet_per_table(figures, as_user):
     a, b, d, total = rows
     assert a[2:7] == ["Xã A", 50, 40, 25.0, "đạt chỉ tiêu"] and b[2:6] == ["Xã B", 9, 10, -10.0]
     assert d[2] == "Xã D" and d[5] is None
-    named = dict(zip(header, a))
+    named = dict(zip(header, a, strict=True))
     assert (named["Đang sử dụng"], named["Hỏng"], named["Đang sửa chữa"], named["Đã thanh lý"]) == (13, 1, 0, 2)
     assert (named["Máy tính đang dùng có Internet"], named["Buổi tập huấn"], named["Người được tập huấn"]) == (3, 1, 2)
     assert (named["Báo cáo phải nộp"], named["Báo cáo đúng hạn"], named["Trạng thái báo cáo"]) == (1, 1, "Đã duyệt")

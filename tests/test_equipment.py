@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.equipment.models import EquipmentEvent, EquipmentItem, StockTake
-from app.imports.models import ImportBatch
 from app.extensions import db
+from app.imports.models import ImportBatch
 from tests.conftest import fetch, login, post
 
 
@@ -81,8 +81,8 @@ def test_librarian_cannot_touch_another_communes_items(app, as_user, world):
 # --- Register, filters, totals ----------------------------------------------------------------------
 
 def test_register_filters_totals_and_fragment(app, as_user, world):
-    make_item(app, world.point_a.id, description="Máy A", quantity=2, internet_connected=True, received_on=date(2013, 8, 15),
-              funding_source="bmgf")
+    make_item(app, world.point_a.id, description="Máy A", quantity=2, internet_connected=True,
+              received_on=date(2013, 8, 15), funding_source="bmgf")
     make_item(app, world.point_a.id, description="Máy B", condition="broken", received_on=date(2020, 1, 1))
     make_item(app, world.point_a.id, description="Máy C", condition="liquidated")
     make_item(app, world.point_a.id, category="chair", description="Ghế gỗ", quantity=10)
@@ -93,7 +93,8 @@ def test_register_filters_totals_and_fragment(app, as_user, world):
     assert '<span class="value">2/3</span>' in page  # computers in use / owned (not liquidated)
     cases = {
         "category=chair": ["Ghế gỗ"], "condition=broken": ["Máy B"], "condition=liquidated": ["Máy C"],
-        "funding_source=bmgf": ["Máy A"], "year=2020": ["Máy B"], "condition=all": ["Máy A", "Máy B", "Máy C", "Ghế gỗ"],
+        "funding_source=bmgf": ["Máy A"], "year=2020": ["Máy B"],
+        "condition=all": ["Máy A", "Máy B", "Máy C", "Ghế gỗ"],
     }
     for query, expected in cases.items():
         response = client.get(f"/points/{world.point_a.id}/equipment?{query}", headers={"HX-Request": "true"})
@@ -123,8 +124,10 @@ def test_add_item(app, as_user, world):
     assert response.status_code == 303
     with app.app_context():
         item = db.session.scalar(select(EquipmentItem))
-        assert (item.quantity, item.unit_value, item.received_on, item.internet_connected) == (3, 14900000, date(2013, 8, 15), True)
-        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "create", AuditEvent.object_type == "equipment_item"))
+        assert (item.quantity, item.unit_value, item.received_on, item.internet_connected) == (
+            3, 14900000, date(2013, 8, 15), True)
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "create",
+                                                          AuditEvent.object_type == "equipment_item"))
 
 
 def test_add_item_with_htmx_returns_the_row_and_triggers_totals(app, as_user, world):
@@ -134,7 +137,8 @@ def test_add_item_with_htmx_returns_the_row_and_triggers_totals(app, as_user, wo
     assert response.status_code == 200
     assert body.lstrip().startswith("<tr id=\"item-") and "Máy tính Dell Vostro" in body
     assert response.headers["HX-Trigger"] == "equipment-changed"
-    form = client.get(f"/points/{world.point_a.id}/equipment/new", headers={"HX-Request": "true"}).get_data(as_text=True)
+    form = client.get(f"/points/{world.point_a.id}/equipment/new",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
     assert form.lstrip().startswith('<tr class="form-row"') and "<html" not in form
 
 
@@ -181,8 +185,8 @@ def test_condition_changed_in_the_edit_form_is_recorded(app, as_user, world):
 # --- History --------------------------------------------------------------------------------------
 
 def event(kind="condition_change", version="1", **values):
-    return {"kind": kind, "occurred_on": "01/10/2026", "new_condition": "broken", "cost": "", "description": "Hỏng nguồn",
-            "version": version, **values}
+    return {"kind": kind, "occurred_on": "01/10/2026", "new_condition": "broken", "cost": "",
+            "description": "Hỏng nguồn", "version": version, **values}
 
 
 def test_condition_change_updates_item_and_writes_event(app, as_user, world):
@@ -238,7 +242,8 @@ def test_liquidation_removes_from_counts_and_locks_until_restored(app, as_user, 
     assert count(app, EquipmentEvent) == 1
     # An explicit restore brings it back, with its history kept.
     response = post(client, f"/equipment/{item}/restore",
-                    {"condition": "broken", "occurred_on": "02/10/2026", "description": "Thanh lý nhầm", "version": "2"})
+                    {"condition": "broken", "occurred_on": "02/10/2026", "description": "Thanh lý nhầm",
+                     "version": "2"})
     assert response.status_code == 303
     assert fetch(app, EquipmentItem, item).condition == "broken"
     with app.app_context():
@@ -272,7 +277,8 @@ def test_stocktake_completes_when_every_active_item_is_confirmed(app, as_user, w
     with app.app_context():
         stocktake = db.session.scalar(select(StockTake))
         assert stocktake.completed_at is not None
-        assert db.session.scalar(select(func.count()).select_from(EquipmentEvent).where(EquipmentEvent.kind == "stocktake")) == 2
+        assert db.session.scalar(select(func.count()).select_from(EquipmentEvent)
+                                 .where(EquipmentEvent.kind == "stocktake")) == 2
     today = client.get(f"/points/{world.point_a.id}").get_data(as_text=True)
     from app.formatting import fmt_date
 
@@ -320,7 +326,8 @@ def test_template_has_vietnamese_headers(as_user, world):
 def test_import_preview_then_confirm(app, as_user, world):
     client = as_user("librarian_a")
     data = xlsx([
-        ["Máy tính", "Máy tính để bàn (BMGF)", "BMGF-01", 5, "Đang sử dụng", "có", "Dự án BMGF", date(2013, 8, 15), 11500000, ""],
+        ["Máy tính", "Máy tính để bàn (BMGF)", "BMGF-01", 5, "Đang sử dụng", "có", "Dự án BMGF", date(2013, 8, 15),
+         11500000, ""],
         ["Giá sách / kệ sách", "Giá sách gỗ", "", 4, "", "", "", "01/03/2024", "1.500.000", ""],
     ])
     response = upload(client, world.point_a.id, data, "thiet-bi.xlsx")

@@ -19,8 +19,8 @@ def extracted(tmp_path_factory):
     """The strings the code uses now, extracted as `make extract` does."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
-    subprocess.run([str(pybabel), "extract", "-F", "babel.cfg", "--ignore-dirs", ".*", "-k", "lazy_gettext", "-k", "_l", "-k", "_n:1,2",
-                    "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([str(pybabel), "extract", "-F", "babel.cfg", "--ignore-dirs", ".*", "-k", "lazy_gettext", "-k", "_l",
+                    "-k", "_n:1,2", "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
 
@@ -96,4 +96,5 @@ def test_timestamps_round_trip_as_utc(app, world):
         user.last_login_at = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
         db.session.commit()
         db.session.expire_all()
-        assert db.session.get(User, world.librarian_a.id).last_login_at == datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+        assert db.session.get(User, world.librarian_a.id).last_login_at == datetime(2026, 1, 1, 12, 0,
+                                                                                     tzinfo=timezone.utc)

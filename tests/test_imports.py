@@ -97,5 +97,6 @@ def test_problems_are_marked_on_their_cell(app, world, as_user):
 def test_a_new_preview_replaces_the_users_earlier_one(app, world, as_user):
     client = as_user("librarian_a")
     for _ in range(2):
-        assert csv_upload(client, world.point_a.id, [["Ghế", "Ghế gỗ", "", "2", "", "", "", "", "", ""]]).status_code == 200
+        assert csv_upload(client, world.point_a.id,
+                          [["Ghế", "Ghế gỗ", "", "2", "", "", "", "", "", ""]]).status_code == 200
     assert count(app, ImportBatch) == 1

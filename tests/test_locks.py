@@ -7,9 +7,9 @@ import pytest
 
 from app import access
 from app.extensions import db
+from app.reports import locks
 from app.units.models import Unit
 from app.users.models import User
-from app.reports import locks
 
 APP = Path(access.__file__).parent
 

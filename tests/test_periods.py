@@ -114,4 +114,5 @@ def test_the_queue_reads_its_month_like_every_page(world, as_user):
     old = client.get("/reports?month=2025-06").get_data(as_text=True)
     new = client.get("/reports?kind=month&year=2025&number=6").get_data(as_text=True)
     for html in (old, new):
-        assert re.search(r'<option (selected )?value="2025-06"( selected)?>', html).group(0) != '<option value="2025-06">'
+        assert (re.search(r'<option (selected )?value="2025-06"( selected)?>', html).group(0)
+                != '<option value="2025-06">')

@@ -31,20 +31,23 @@ def test_a_step_in_the_future_or_a_bad_date_saves_nothing(app, world, as_user):
 def test_a_stale_checklist_is_a_conflict(app, world, as_user):
     update(app, LibraryPoint, world.point_a.id, serving_readers_on=date(2026, 5, 1))
     client = as_user("province_staff_p")
-    response = post(client, f"/points/{world.point_a.id}/checklist", {"version": "1", "internet_computer_on": "01/03/2026"})
+    response = post(client, f"/points/{world.point_a.id}/checklist",
+                    {"version": "1", "internet_computer_on": "01/03/2026"})
     assert response.status_code == 409
     assert fetch(app, LibraryPoint, world.point_a.id).internet_computer_on is None
 
 
 @pytest.mark.parametrize("user", ["librarian_b", "trainer_p", "province_staff_q"])
 def test_others_cannot_mark_steps(app, world, as_user, user):
-    response = post(as_user(user), f"/points/{world.point_a.id}/checklist", {"version": "1", "internet_computer_on": "01/03/2026"})
+    response = post(as_user(user), f"/points/{world.point_a.id}/checklist",
+                    {"version": "1", "internet_computer_on": "01/03/2026"})
     assert response.status_code == 403
     assert fetch(app, LibraryPoint, world.point_a.id).internet_computer_on is None
 
 
 def test_province_progress_counts_steps_and_names_communes_without_any(app, world, as_user):
-    update(app, LibraryPoint, world.point_a.id, internet_computer_on=date(2026, 1, 2), software_installed_on=date(2026, 2, 3))
+    update(app, LibraryPoint, world.point_a.id, internet_computer_on=date(2026, 1, 2),
+           software_installed_on=date(2026, 2, 3))
     update(app, LibraryPoint, world.point_c.id, internet_computer_on=date(2026, 1, 2))  # another province
     html = as_user("province_staff_p").get("/progress").get_data(as_text=True)
     values = [v.split("<")[0] for v in html.split('<span class="value">')[1:5]]

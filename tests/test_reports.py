@@ -5,10 +5,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from app.reports import locks
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.reports import workflow
+from app.reports import locks, workflow
 from app.reports.models import APPROVED, DRAFT, RETURNED, SUBMITTED, PeriodReport, default_due_on, submitted_on_time
 from app.units.models import LibraryPoint
 from app.users.models import User
@@ -176,8 +175,8 @@ def test_a_month_not_over_cannot_be_submitted(app, world, as_user):
     assert state_of(app, world.commune_a.id, now.year, now.month) is None
 
 
-@pytest.mark.parametrize("user,step", [("librarian_b", "submit"), ("province_staff_p", "submit"), ("trainer_p", "submit"),
-                                       ("librarian_a", "approve"), ("trainer_p", "approve"),
+@pytest.mark.parametrize("user,step", [("librarian_b", "submit"), ("province_staff_p", "submit"),
+                                       ("trainer_p", "submit"), ("librarian_a", "approve"), ("trainer_p", "approve"),
                                        ("province_staff_q", "approve"), ("province_staff_q", "reopen")])
 def test_steps_refused_to_the_wrong_people(app, world, as_user, user, step):
     submit_june(app, world, as_user)
@@ -265,11 +264,12 @@ def locked(app, world):
         gone = EquipmentItem(point_id=world.point_a.id, category="chair", description="Ghế", quantity=1,
                              condition="liquidated")
         batch = ImportBatch(kind="equipment", point_id=world.point_a.id, user_id=world.librarian_a.id, rows=json.dumps(
-            [{"row": 2, "category": "desk", "description": "Bàn", "asset_code": "", "quantity": 1, "condition": "in_use",
-              "internet_connected": False, "funding_source": "other", "received_on": "2025-06-10", "unit_value": None,
-              "notes": ""}]))
-        visits_batch = ImportBatch(kind="visits", point_id=world.point_a.id, user_id=world.librarian_a.id, rows=json.dumps(
-            [{"row": 2, "day": "2025-06-03", "service": "reading", "reader_group": "adults", "count": 4}]))
+            [{"row": 2, "category": "desk", "description": "Bàn", "asset_code": "", "quantity": 1,
+              "condition": "in_use", "internet_connected": False, "funding_source": "other",
+              "received_on": "2025-06-10", "unit_value": None, "notes": ""}]))
+        visits_batch = ImportBatch(kind="visits", point_id=world.point_a.id, user_id=world.librarian_a.id,
+                                   rows=json.dumps([{"row": 2, "day": "2025-06-03", "service": "reading",
+                                                     "reader_group": "adults", "count": 4}]))
         db.session.add_all([item, gone, batch, visits_batch])
         db.session.commit()
         return {"item": item.id, "gone": gone.id, "batch": batch.id, "visits_batch": visits_batch.id, "today": today}
@@ -313,7 +313,8 @@ def test_every_mutating_route_refuses_a_locked_month(app, world, as_user, locked
     if route in ("day_grid", "month_grid"):
         import re
 
-        data["seen"] = re.search(r'name="seen" type="hidden" value="([^"]*)"', client.get(url).get_data(as_text=True)).group(1)
+        data["seen"] = re.search(r'name="seen" type="hidden" value="([^"]*)"',
+                                 client.get(url).get_data(as_text=True)).group(1)
     before = snapshot_db(app)
     response = post(client, url, data)
     assert response.status_code == 423, (route, response.status_code, response.get_data(as_text=True)[-600:])
@@ -382,7 +383,8 @@ def test_completeness_of_a_quarter_against_hand_counts(app, world, as_user):
                                         submitted_at=at(submitted), decided_by_id=staff))
         db.session.add(PeriodReport(commune_id=world.commune_b.id, year=2025, month=6, status=DRAFT))
         db.session.commit()
-    html = as_user("province_staff_p").get("/reports/completeness?kind=quarter&year=2025&number=2").get_data(as_text=True)
+    html = as_user("province_staff_p").get(
+        "/reports/completeness?kind=quarter&year=2025&number=2").get_data(as_text=True)
     values = [v.split("<")[0] for v in html.split('<span class="value">')[1:7]]
     assert values == ["6", "3", "2", "1", "1", "3"]  # expected, submitted, on time, approved, returned, missing
     missing = html.split("<tbody>")[1].split("</tbody>")[0]
@@ -422,8 +424,8 @@ def session_form(world, **overrides):
 
 LOCKED_TRAINING_ROUTES = {
     "session_create": lambda w, o: ("/training/new", session_form(w)),
-    "session_edit": lambda w, o: (f"/training/{o['session']}/edit", session_form(w, version="1", start_date="12/08/2025",
-                                                                                   end_date="12/08/2025")),
+    "session_edit": lambda w, o: (f"/training/{o['session']}/edit",
+                                  session_form(w, version="1", start_date="12/08/2025", end_date="12/08/2025")),
     "attendee_create": lambda w, o: (f"/training/{o['session']}/attendees", {
         "full_name": "Trần Thị Bình", "gender": "female", "commune_id": str(w.commune_a.id)}),
     "attendee_edit": lambda w, o: (f"/attendees/{o['attendee']}/edit", {

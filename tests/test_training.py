@@ -218,7 +218,8 @@ def test_session_bad_input_saves_nothing(app, as_user, world, field, overrides, 
 def test_session_edit_stale_version_is_a_conflict(app, as_user, world):
     session = make_session(app, world)
     client = as_user("trainer_p")
-    assert post(client, f"/training/{session}/edit", session_data(world, title="Lần một", version="1")).status_code == 303
+    assert post(client, f"/training/{session}/edit",
+                session_data(world, title="Lần một", version="1")).status_code == 303
     response = post(client, f"/training/{session}/edit", session_data(world, title="Lần hai", version="1"))
     body = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -240,7 +241,8 @@ def test_list_filters_and_fragment(app, as_user, world):
         "start=2026-09-09": ["Nghiệp vụ"],
         "organiser=đại học": ["Máy tính ở B"],
         "organiser=DAI HOC": ["Máy tính ở B"],
-        f"commune_id={world.commune_c.id}": ["Thư viện số tháng 3", "Máy tính ở B", "Nghiệp vụ"],  # ignored: not visible
+        # ignored: not visible
+        f"commune_id={world.commune_c.id}": ["Thư viện số tháng 3", "Máy tính ở B", "Nghiệp vụ"],
         "": ["Thư viện số tháng 3", "Máy tính ở B", "Nghiệp vụ"],
     }
     for query, expected in cases.items():
@@ -288,7 +290,8 @@ def test_add_attendee_with_htmx_returns_the_row_and_a_fresh_form(app, as_user, w
     assert 'name="full_name"' in fresh and 'value="Trần Thị Bình"' not in fresh  # cleared for the next person
     assert f'<option selected value="{world.commune_a.id}">' in fresh  # the session's commune again
     counts = client.get(f"/training/{session}/counts", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert counts.lstrip().startswith('<section id="attendance-counts"') and 'hx-trigger="attendance-changed from:body"' in counts
+    assert (counts.lstrip().startswith('<section id="attendance-counts"')
+            and 'hx-trigger="attendance-changed from:body"' in counts)
     assert 'data-count="present-female">1<' in counts and 'data-count="present-male">0<' in counts
 
 
@@ -313,7 +316,8 @@ def test_attendee_bad_input_saves_nothing(app, as_user, world, field, overrides,
         assert message in body and f'id="{field}-new-error"' in body
         if headers:
             # Only the form row, swapped out of band; the list is not touched.
-            assert "<html" not in body and body.lstrip().startswith('<tr id="attendee-new" class="form-row" hx-swap-oob="true">')
+            assert "<html" not in body and body.lstrip().startswith(
+                '<tr id="attendee-new" class="form-row" hx-swap-oob="true">')
         else:
             assert "<html" in body
     assert count(app, Attendance) == 0
@@ -369,7 +373,8 @@ def test_edit_attendee_inline_and_stale_version(app, as_user, world):
                     headers={"HX-Request": "true"})
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "attendance-changed"
     assert response.get_data(as_text=True).lstrip().startswith(f'<tr id="attendee-{person}"')
-    assert (fetch(app, Attendance, person).birth_year, fetch(app, Attendance, person).name_key) == (1981, "nguyen van an")
+    assert (fetch(app, Attendance, person).birth_year,
+            fetch(app, Attendance, person).name_key) == (1981, "nguyen van an")
     for headers in ({}, {"HX-Request": "true"}):
         stale = post(client, f"/attendees/{person}/edit", attendee_data(world, full_name="Khác", version="1"),
                      headers=headers)
@@ -448,9 +453,11 @@ def test_paste_errors_per_line_save_nothing(app, as_user, world):
     response = post(client, f"/training/{session}/paste", {"lines": lines})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    for message in ["Nhập họ và tên của học viên", "“không rõ” không có trong danh sách: Nam, Nữ", f"Nhập năm sinh từ 1900 đến {THIS_YEAR}"]:
+    for message in ["Nhập họ và tên của học viên", "“không rõ” không có trong danh sách: Nam, Nữ",
+                    f"Nhập năm sinh từ 1900 đến {THIS_YEAR}"]:
         assert message in body, message
-    assert "<tr><td>2</td>" in body and "<tr><td>3</td>" in body and "<tr><td>4</td>" in body and "<tr><td>5</td>" in body
+    assert ("<tr><td>2</td>" in body and "<tr><td>3</td>" in body and "<tr><td>4</td>" in body
+            and "<tr><td>5</td>" in body)
     assert "<tr><td>1</td>" not in body
     assert 'name="lines"' in body and "Lê Văn Tám" in body  # the text is kept for correcting
     assert count(app, Attendance) == 0 and count(app, ImportBatch) == 0
@@ -475,7 +482,8 @@ def test_batch_confirm_is_all_or_nothing(app, as_user, world):
             "commune_id": world.commune_a.id, "phone": ""}
     bad = {**good, "full_name": "Sai", "gender": "robot"}  # refused by the database's check
     with app.app_context():
-        batch = ImportBatch(kind="attendance", session_id=session, user_id=world.trainer_p.id, rows=json.dumps([good, bad]))
+        batch = ImportBatch(kind="attendance", session_id=session, user_id=world.trainer_p.id,
+                            rows=json.dumps([good, bad]))
         db.session.add(batch)
         db.session.commit()
         batch_id = batch.id
@@ -606,7 +614,8 @@ def test_attendance_export_is_formula_safe(app, as_user, world):
     assert header == ["STT", "Họ và tên", "Giới tính", "Năm sinh", "Chức vụ", "Xã/phường", "Điện thoại", "Có mặt"]
     first = {header[i]: c.value for i, c in enumerate(sheet[2])}
     assert first["Họ và tên"] == "'=HYPERLINK(\"http://evil.example\",\"bấm\")" and first["Chức vụ"] == "'+1"
-    assert (first["Giới tính"], first["Năm sinh"], first["Xã/phường"], first["Có mặt"]) == ("Nam", 1990, "Xã A", "có mặt")
+    assert (first["Giới tính"], first["Năm sinh"], first["Xã/phường"], first["Có mặt"]) == (
+        "Nam", 1990, "Xã A", "có mặt")
     assert [c.value for c in sheet[3]][7] == "vắng"
 
 
@@ -643,7 +652,10 @@ def coverage_fixture(app, world):
 
 def test_coverage_rollups_equal_hand_computed_values(app, world):
     from app.training.queries import (
-        sessions_breakdown, trained_breakdown, trainings_by_commune, untrained_communes,
+        sessions_breakdown,
+        trained_breakdown,
+        trainings_by_commune,
+        untrained_communes,
     )
 
     d = coverage_fixture(app, world)
@@ -655,7 +667,8 @@ def test_coverage_rollups_equal_hand_computed_values(app, world):
         assert (rows[b]["sessions"], rows[b]["trained"], rows[b]["male"], rows[b]["female"]) == (1, 1, 1, 0)
         assert (rows[d]["sessions"], rows[d]["trained"]) == (0, 0)
         in_2026 = {r["commune_id"]: r for r in trainings_by_commune(p, date(2026, 1, 1), date(2026, 12, 31))}
-        assert (in_2026[a]["sessions"], in_2026[a]["trained"], in_2026[b]["sessions"], in_2026[b]["trained"]) == (1, 2, 1, 0)
+        assert (in_2026[a]["sessions"], in_2026[a]["trained"],
+                in_2026[b]["sessions"], in_2026[b]["trained"]) == (1, 2, 1, 0)
         digital = {r["commune_id"]: r for r in trainings_by_commune(p, topic="digital_library")}
         assert (digital[a]["sessions"], digital[a]["trained"], digital[b]["trained"]) == (1, 3, 1)
 

@@ -47,7 +47,8 @@ def test_create_user(app, as_user, world):
         user = db.session.scalar(select(User).where(User.username == "thuthu_moi"))
         assert user.unit_id == world.commune_a.id and user.must_change_password
         assert user.password_hash.startswith("scrypt:")
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "create", AuditEvent.object_id == user.id))
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "create",
+                                                           AuditEvent.object_id == user.id))
         assert '"username": "thuthu_moi"' in event.after
 
 

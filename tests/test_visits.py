@@ -7,12 +7,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from app.reports import locks
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.formatting import today_local
 from app.imports.models import ImportBatch
 from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_status
+from app.reports import locks
 from app.units.models import LibraryPoint, Unit
 from app.visits import queries
 from app.visits.models import VisitCount
@@ -172,7 +172,8 @@ def test_day_grid_saves_every_cell_at_once(app, world, as_user):
     path = f"/points/{world.point_a.id}/visits/day?day={day.isoformat()}"
     html, seen = grid_page(client, path)
     assert 'value="4"' in html
-    response = post(client, path, {"seen": seen, "reading:children": "7", "lending:adults": "", "digital:elderly": "1.000"})
+    response = post(client, path, {"seen": seen, "reading:children": "7", "lending:adults": "",
+                                   "digital:elderly": "1.000"})
     assert response.status_code == 303
     assert counts(app, world.point_a.id, day) == {
         (day, "reading", "children"): 7, (day, "lending", "adults"): 0, (day, "digital", "elderly"): 1000}
@@ -188,7 +189,8 @@ def test_day_grid_with_a_bad_cell_saves_nothing(app, world, as_user, bad):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Nhập số nguyên từ 0 đến 10.000." in html
-    assert 'id="c-computer_adults" aria-invalid="true"' in html or 'aria-invalid="true"' in html.split('c-computer_adults')[1][:200]
+    assert ('id="c-computer_adults" aria-invalid="true"' in html
+            or 'aria-invalid="true"' in html.split('c-computer_adults')[1][:200])
     assert f'value="{bad}"' in html  # what was typed stays in place
     assert counts(app, world.point_a.id) == {}
 
@@ -541,14 +543,17 @@ def test_demo_visits_have_rhythm_tet_and_growth(app, runner):
     with app.app_context():
         point_id = db.session.scalar(select(LibraryPoint.id).order_by(LibraryPoint.id))
         tet = date(2025, 1, 29)
-        assert queries.total(select(LibraryPoint.id).where(LibraryPoint.id == point_id), tet, tet + timedelta(days=3)) == 0
+        assert queries.total(select(LibraryPoint.id).where(LibraryPoint.id == point_id),
+                             tet, tet + timedelta(days=3)) == 0
         years = {y: queries.total(select(LibraryPoint.id), date(y, 1, 1), date(y, 12, 31)) for y in (2024, 2025)}
         assert years[2025] != years[2024]
         by_group = {}
-        for (service, group), n in queries.breakdown(select(LibraryPoint.id), date(2025, 7, 1), date(2025, 7, 31)).items():
+        for (_service, group), n in queries.breakdown(select(LibraryPoint.id),
+                                                      date(2025, 7, 1), date(2025, 7, 31)).items():
             by_group[group] = by_group.get(group, 0) + n
         winter = {}
-        for (service, group), n in queries.breakdown(select(LibraryPoint.id), date(2025, 11, 1), date(2025, 11, 30)).items():
+        for (_service, group), n in queries.breakdown(select(LibraryPoint.id),
+                                                      date(2025, 11, 1), date(2025, 11, 30)).items():
             winter[group] = winter.get(group, 0) + n
         assert by_group["children"] / sum(by_group.values()) > winter["children"] / sum(winter.values())
         rows = db.session.scalar(select(func.count(VisitCount.id)))

@@ -8,11 +8,10 @@ import re
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import CheckConstraint, String, Text
 
 from app.extensions import db
-from openpyxl import load_workbook
-
 from tests.crawl import crawl
 
 PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
@@ -71,7 +70,8 @@ def poisoned(app, world):
             changed.append(f"{table.name}.{column.name}")
         db.session.commit()
     assert {"unit.name", "library_point.name", "equipment_item.description", "training_session.title",
-            "attendance.full_name", "shared_resource.title", "period_report.comment", "user_account.full_name"} <= set(changed)
+            "attendance.full_name", "shared_resource.title", "period_report.comment",
+            "user_account.full_name"} <= set(changed)
     return {"columns": changed, "session": session}
 
 

@@ -11,7 +11,8 @@ from app.extensions import db
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_login import is_path, log_in
 
-HEADERS = "Loại thiết bị,Mô tả,Mã tài sản,Số lượng,Tình trạng,Kết nối Internet,Nguồn kinh phí,Ngày nhận,Đơn giá (VNĐ),Ghi chú"
+HEADERS = ("Loại thiết bị,Mô tả,Mã tài sản,Số lượng,Tình trạng,Kết nối Internet,Nguồn kinh phí,Ngày nhận,"
+           "Đơn giá (VNĐ),Ghi chú")
 GOOD = "Máy tính,Máy tính Dell BMGF,BMGF-01,5,Đang sử dụng,có,Dự án BMGF,15/08/2013,12.500.000,"
 BAD = "Ghế,Ghế nhựa,,0,,,,,,"
 
