@@ -150,6 +150,9 @@ class ChoiceField(SelectField):
     can act on instead of "Not a valid choice"."""
 
     def pre_validate(self, form):
+        if not self.validate_choice or (isinstance(self.choices, list)
+                                        and self.data in {choice[0] for choice in self.choices}):
+            return  # the common case, without WTForms' normalising of every choice (an import checks thousands)
         try:
             super().pre_validate(form)
         except ValidationError:
