@@ -1,23 +1,20 @@
-from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from app.access import login_required_for, requires, scope_to_province
-from app.audit import bp
-from app.audit.models import AuditEvent, changes
+from app.access import login_required_for, requires
+from app.audit import bp, queries
+from app.audit.models import changes
 from app.extensions import db
 from app.formatting import fmt_datetime
 from app.forms_base import Form, LocalDateField
 from app.htmx import render
 from app.spreadsheets import csv_response
-from app.units.models import COMMUNE, PROVINCE, Unit
 from app.units.queries import communes_for
 
 login_required_for(bp)
@@ -52,21 +49,9 @@ def _form():
 
 
 def _query(form):
-    """The events the user may read (their province's units; everything for an admin), filtered."""
-    query = scope_to_province(select(AuditEvent), AuditEvent.unit_id, current_user)
-    if form.user.data:
-        query = query.where(func.lower(AuditEvent.username).contains(form.user.data.strip().lower()))
-    if form.commune.data:
-        query = query.where(AuditEvent.unit_id == form.commune.data)
-    if form.kind.data in KINDS:
-        kinds = [k for k, v in KINDS.items() if v == KINDS[form.kind.data]]
-        query = query.where(AuditEvent.object_type.in_(kinds))
-    # The dates are whole days in Asia/Ho_Chi_Minh.
-    if form.start.data:
-        query = query.where(AuditEvent.created_at >= datetime.combine(form.start.data, time(), HCM))
-    if form.end.data:
-        query = query.where(AuditEvent.created_at < datetime.combine(form.end.data + timedelta(days=1), time(), HCM))
-    return query.order_by(AuditEvent.id.desc())
+    kinds = [k for k, v in KINDS.items() if v == KINDS[form.kind.data]] if form.kind.data in KINDS else None
+    return queries.filtered_events(current_user, form.user.data, form.commune.data, kinds, form.start.data,
+                                   form.end.data)
 
 
 @bp.app_template_filter("audit_changes")
@@ -80,8 +65,7 @@ def events():
     form = _form()
     page = max(1, request.args.get("page", 1, type=int))
     rows = db.session.scalars(_query(form).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    names = dict(db.session.execute(select(Unit.id, Unit.name).where(
-        Unit.id.in_({e.unit_id for e in rows if e.unit_id})).where(Unit.kind.in_((COMMUNE, PROVINCE)))).all())
+    names = queries.unit_names(e.unit_id for e in rows if e.unit_id)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("audit/events.html", "audit/_partials/_events.html", form=form, events=rows[:PAGE_SIZE],
                   more=len(rows) > PAGE_SIZE, page=page, names=names, kinds=KINDS, args=args)
@@ -92,7 +76,7 @@ def events():
 def export():
     form = _form()
     events = db.session.scalars(_query(form).limit(MAX_EXPORT)).all()
-    names = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    names = queries.unit_names()
     headers = [_("Time"), _("User"), _("Action"), _("Object"), _("Object id"), _("Unit"), _("Before"), _("After"),
                _("Source address")]
     rows = ([fmt_datetime(e.created_at), e.username, e.action, e.object_type, e.object_id, names.get(e.unit_id, ""),

@@ -13,6 +13,7 @@ from app.reports import queries as reports
 from app.reports.models import DRAFT, submitted_on_time
 from app.training import queries as training
 from app.units.models import CHECKLIST, LibraryPoint, Unit
+from app.units.queries import commune_point_ids
 from app.visits import queries as visits
 
 
@@ -129,7 +130,7 @@ def commune_detail(commune: Unit, period: Period, today: date) -> dict:
     province = commune.parent
     points = db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
                                 .order_by(LibraryPoint.name)).all()
-    ids = visits.commune_point_ids(commune)
+    ids = commune_point_ids(commune)
     current, previous, started = _visit_ranges(period, today)
     now = visits.totals_by_point(ids, *current) if started else {}
     before = visits.totals_by_point(ids, *previous)

@@ -13,9 +13,9 @@ from app.reports import queries as reports
 from app.reports.models import STATES
 from app.spreadsheets import csv_response, workbook_response
 from app.units.models import COMMUNE, Unit
-from app.units.queries import points_for, progress_of
+from app.units.queries import commune_point_ids, points_for, progress_of, province_point_ids
 from app.visits.models import GROUPS, SERVICES
-from app.visits.queries import breakdown, commune_point_ids, growth_by_commune, province_point_ids, trend_totals
+from app.visits.queries import breakdown, growth_by_commune, trend_totals
 
 login_required_for(bp)
 

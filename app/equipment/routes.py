@@ -1,9 +1,8 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from app.access import login_required_for, requires, scope_points
+from app.access import login_required_for, requires
 from app.audit import models as audit
 from app.editing import CONFLICT, conflict, shown
 from app.equipment import bp, queries
@@ -28,6 +27,7 @@ from app.models_base import utcnow
 from app.reports.locks import refuse_if_locked
 from app.spreadsheets import csv_response, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
+from app.units.queries import commune_point_ids, point_ids, province_point_ids
 
 login_required_for(bp)
 add_label_filters(bp, condition=CONDITIONS, category=CATEGORIES, funding=FUNDING_SOURCES)
@@ -293,7 +293,7 @@ def _export(fmt: str, filename: str, point_ids):
 @requires("equipment.view", load=LibraryPoint)
 def export_point(point: LibraryPoint, fmt: str):
     return _export(fmt, f"thiet-bi-diem-{point.id}-{today_local():%Y%m%d}",
-                   select(LibraryPoint.id).where(LibraryPoint.id == point.id))
+                   point_ids(point))
 
 
 @bp.get("/communes/<int:id>/equipment/export.<fmt>")
@@ -302,7 +302,7 @@ def export_commune(commune: Unit, fmt: str):
     if commune.kind != COMMUNE:
         abort(404)
     return _export(fmt, f"thiet-bi-xa-{commune.code}-{today_local():%Y%m%d}",
-                   select(LibraryPoint.id).where(LibraryPoint.commune_id == commune.id))
+                   commune_point_ids(commune))
 
 
 @bp.get("/provinces/<int:id>/equipment/export.<fmt>")
@@ -310,6 +310,5 @@ def export_commune(commune: Unit, fmt: str):
 def export_province(province: Unit, fmt: str):
     if province.kind != PROVINCE:
         abort(404)
-    points = scope_points(select(LibraryPoint.id), current_user).where(
-        LibraryPoint.commune_id.in_(select(Unit.id).where(Unit.parent_id == province.id)))
-    return _export(fmt, f"thiet-bi-tinh-{province.code}-{today_local():%Y%m%d}", points)
+    return _export(fmt, f"thiet-bi-tinh-{province.code}-{today_local():%Y%m%d}",
+                   province_point_ids(province.id, current_user))

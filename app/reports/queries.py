@@ -22,6 +22,7 @@ from app.reports.models import (
 )
 from app.training import queries as training
 from app.units.models import COMMUNE, LibraryPoint, Unit
+from app.units.queries import commune_point_ids
 from app.visits import queries as visits
 
 
@@ -51,7 +52,7 @@ def period_summary(commune: Unit, period: Period) -> dict:
     """The figures a commune reports for a month: visits by service and group
     (and the same month last year), equipment added and its history events,
     training sessions held in the commune and its people trained."""
-    points = visits.commune_point_ids(commune)
+    points = commune_point_ids(commune)
     start, end = period.start, period.end
     breakdown = visits.breakdown(points, start, end)
     last_start, last_end = period.previous_year_range(end)

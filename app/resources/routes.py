@@ -1,7 +1,6 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.access import login_required_for, province_in_scope, requires
 from app.audit import models as audit
@@ -12,6 +11,7 @@ from app.htmx import redirect, render, render_form_errors
 from app.resources import bp
 from app.resources.forms import ResourceForm
 from app.resources.models import KINDS, Resource
+from app.resources.queries import shared_resources
 from app.units.models import PROVINCE, Unit
 
 login_required_for(bp)
@@ -23,9 +23,7 @@ FIELDS = ("title", "kind", "link", "description", "active")
 @requires("resources.list")
 def resource_list():
     province = province_in_scope(current_user, request.values.get("province", type=int))
-    resources = db.session.scalars(select(Resource).where(
-        Resource.province_id == (province.id if province else None), Resource.active.is_(True))
-        .order_by(Resource.kind, Resource.title)).all()
+    resources = shared_resources(province.id if province else None)
     return render("resources/list.html", province=province, resources=resources, kinds=KINDS, form=EmptyForm())
 
 

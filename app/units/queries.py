@@ -52,3 +52,30 @@ def point_page(point: LibraryPoint) -> dict:
     """What a library point's page shows beside the point itself: its last
     complete stock-take and its latest history."""
     return {"last_stocktake": equipment.last_complete_stocktake(point.id), "history": history_of(point)}
+
+
+# --- Library points as id selects, for the roll-ups and exports of every domain ---------------
+
+def point_ids(point: LibraryPoint):
+    return select(LibraryPoint.id).where(LibraryPoint.id == point.id)
+
+
+def commune_point_ids(commune: Unit):
+    return select(LibraryPoint.id).where(LibraryPoint.commune_id == commune.id)
+
+
+def province_point_ids(province_id: int, user=None):
+    """The points of a province (only those `user` may see, when given)."""
+    query = select(LibraryPoint.id).join(Unit, Unit.id == LibraryPoint.commune_id).where(Unit.parent_id == province_id)
+    return scope_points(query, user) if user is not None else query
+
+
+def active_points(user) -> list[LibraryPoint]:
+    """The open library points `user` may see, by name."""
+    return db.session.scalars(scope_points(select(LibraryPoint), user)
+                              .where(LibraryPoint.active.is_(True)).order_by(LibraryPoint.name)).all()
+
+
+def points_of_commune(commune: Unit) -> list[LibraryPoint]:
+    return db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
+                              .order_by(LibraryPoint.name)).all()

@@ -4,7 +4,6 @@ from flask import flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, func, or_, select, update
 
 from app.access import login_required_for, public, requires
 from app.audit import models as audit
@@ -12,12 +11,11 @@ from app.editing import conflict, shown
 from app.extensions import db
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
-from app.models_base import utcnow
 from app.units.models import COMMUNE, PROVINCE, Unit
-from app.users import bp
+from app.users import bp, queries
 from app.users.auth import attempt_succeeded, reserve_attempt
 from app.users.forms import ChangePasswordForm, LanguageForm, LoginForm, ResetPasswordForm, UserFilterForm, UserForm
-from app.users.models import ADMIN, ROLE_UNIT_KIND, User, UserSession, check_dummy_password
+from app.users.models import ADMIN, ROLE_UNIT_KIND, User, check_dummy_password
 
 login_required_for(bp)
 
@@ -60,7 +58,7 @@ def login():
             "Too many failed attempts. Try again in %(num)d minutes, or ask your administrator.", minutes))
         return render("users/login.html", form=form, status=429)
 
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username))
+    user = queries.by_username(username)
     if user is None:
         check_dummy_password(form.password.data)  # the same time as for a real account
     if user is None or not user.check_password(form.password.data) or not user.active:
@@ -71,9 +69,7 @@ def login():
         return render_form_errors("users/login.html", form=form)
 
     attempt_succeeded(username, address)
-    # A plain UPDATE, outside the version check: two phones logging in to the
-    # same account at once must not see a conflict.
-    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+    queries.record_login(user)
     user.start_session(address)
     audit.record("login", user, user=user, unit_id=user.unit_id)
     db.session.commit()
@@ -90,7 +86,7 @@ def logout():
     form = EmptyForm()
     if form.validate_on_submit():
         audit.record("logout", current_user, unit_id=current_user.unit_id)
-        db.session.execute(delete(UserSession).where(UserSession.id == current_user.session_id))
+        queries.end_session(current_user.session_id)
         db.session.commit()
         logout_user()
         session.clear()
@@ -163,7 +159,7 @@ def change_password():
 
 def unit_choices():
     """Provinces and their communes as option groups, for the user form."""
-    units = db.session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    units = queries.all_units()
     provinces = [u for u in units if u.kind == PROVINCE]
     groups = {}
     for p in provinces:
@@ -177,8 +173,8 @@ def validate_user_form(form: UserForm, user: User | None) -> bool:
     ok = form.validate_on_submit()
     username = (form.username.data or "").strip().lower()
     form.username.data = username
-    clash = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
-    if username and clash and (user is None or clash != user.id):
+    clash = queries.by_username(username) if username else None
+    if clash is not None and (user is None or clash.id != user.id):
         form.username.errors.append(_("This username is already taken."))
         ok = False
     kind = ROLE_UNIT_KIND.get(form.role.data)
@@ -205,16 +201,8 @@ def validate_user_form(form: UserForm, user: User | None) -> bool:
 @requires("users.manage")
 def user_list():
     filters = UserFilterForm(request.args)
-    query = select(User).order_by(User.username)
-    if filters.validate():
-        if filters.q.data:
-            like = f"%{filters.q.data.strip().lower()}%"
-            query = query.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
-        if filters.role.data:
-            query = query.where(User.role == filters.role.data)
-        if not filters.show_inactive.data:
-            query = query.where(User.active.is_(True))
-    users = db.session.scalars(query.limit(500)).all()
+    users = (queries.user_list(filters.q.data, filters.role.data, filters.show_inactive.data) if filters.validate()
+             else queries.user_list())
     return render("users/list.html", "users/_partials/_table.html", users=users, filters=filters, form=EmptyForm())
 
 

@@ -15,6 +15,7 @@ from app.formatting import fold
 from app.periods import growth_percent, target_status
 from app.sql import dialect_insert
 from app.units.models import COMMUNE, LibraryPoint, Unit
+from app.units.queries import province_point_ids
 from app.visits.models import VisitCount
 
 CELL = ("point_id", "day", "service", "reader_group")
@@ -117,10 +118,6 @@ def day_total(point_id: int, day: date) -> int:
 
 # --- Summaries ------------------------------------------------------------------------
 
-def _points_of(commune_id: int):
-    return select(LibraryPoint.id).where(LibraryPoint.commune_id == commune_id)
-
-
 def breakdown(point_ids, start: date, end: date) -> dict[tuple[str, str], int]:
     """Visits by (service, group) for the points selected by `point_ids` between two days."""
     rows = db.session.execute(
@@ -184,17 +181,6 @@ def monthly_totals(point_ids, first: tuple[int, int], last: tuple[int, int]) -> 
     rows = db.session.execute(union_all(*parts)).all()
     return {(int(y), int(m)): int(n) for y, m, n in rows if n is not None}
 
-
-def point_ids(point: LibraryPoint):
-    return select(LibraryPoint.id).where(LibraryPoint.id == point.id)
-
-
-def commune_point_ids(commune: Unit):
-    return _points_of(commune.id)
-
-
-def province_point_ids(province_id: int):
-    return select(LibraryPoint.id).join(Unit, Unit.id == LibraryPoint.commune_id).where(Unit.parent_id == province_id)
 
 
 # --- Roll-ups for the province ----------------------------------------------------------

@@ -3,10 +3,9 @@ from datetime import date, timedelta
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app import charts, periods
-from app.access import login_required_for, pickable_provinces, province_for_page, requires, scope_points
+from app.access import login_required_for, pickable_provinces, province_for_page, requires
 from app.audit import models as audit
 from app.editing import edit
 from app.extensions import db
@@ -18,6 +17,7 @@ from app.reports import locks
 from app.reports.locks import refuse_if_locked
 from app.spreadsheets import csv_response, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
+from app.units.queries import active_points, commune_point_ids, point_ids, points_of_commune
 from app.visits import bp, queries
 from app.visits.forms import (
     DayForm,
@@ -52,8 +52,7 @@ def _day_arg(name: str = "day") -> date:
 @requires("visits.tally")
 def tally_start():
     """The librarian's home action: straight to the tally of their point when they have one."""
-    points = db.session.scalars(scope_points(select(LibraryPoint), current_user)
-                                .where(LibraryPoint.active.is_(True)).order_by(LibraryPoint.name)).all()
+    points = active_points(current_user)
     if len(points) == 1:
         return redirect(url_for("visits.tally", id=points[0].id))
     return render("visits/tally_start.html", points=points)
@@ -264,7 +263,7 @@ def _summary(point_ids, province: Unit) -> dict:
 @bp.get("/points/<int:id>/visits")
 @requires("visits.view", load=LibraryPoint)
 def point_summary(point: LibraryPoint):
-    context = _summary(queries.point_ids(point), point.commune.parent)
+    context = _summary(point_ids(point), point.commune.parent)
     return render("visits/summary.html", point=point, commune=point.commune, **context)
 
 
@@ -273,9 +272,8 @@ def point_summary(point: LibraryPoint):
 def commune_summary(commune: Unit):
     if commune.kind != COMMUNE:
         abort(404)
-    context = _summary(queries.commune_point_ids(commune), commune.parent)
-    points = db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
-                                .order_by(LibraryPoint.name)).all()
+    context = _summary(commune_point_ids(commune), commune.parent)
+    points = points_of_commune(commune)
     return render("visits/summary.html", point=None, commune=commune, points=points, **context)
 
 
@@ -333,7 +331,7 @@ def _export(fmt: str, filename: str, point_ids):
 @bp.get("/points/<int:id>/visits/export.<fmt>")
 @requires("visits.view", load=LibraryPoint)
 def export_point(point: LibraryPoint, fmt: str):
-    return _export(fmt, f"luot-doc-diem-{point.id}", queries.point_ids(point))
+    return _export(fmt, f"luot-doc-diem-{point.id}", point_ids(point))
 
 
 @bp.get("/communes/<int:id>/visits/export.<fmt>")
@@ -341,4 +339,4 @@ def export_point(point: LibraryPoint, fmt: str):
 def export_commune(commune: Unit, fmt: str):
     if commune.kind != COMMUNE:
         abort(404)
-    return _export(fmt, f"luot-doc-xa-{commune.code}", queries.commune_point_ids(commune))
+    return _export(fmt, f"luot-doc-xa-{commune.code}", commune_point_ids(commune))
