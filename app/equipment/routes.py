@@ -177,12 +177,12 @@ def event_create(item: EquipmentItem):
     new = LIQUIDATED if form.kind.data == "liquidation" else (form.new_condition.data or None)
     event = EquipmentEvent(item=item, kind=form.kind.data, occurred_on=form.occurred_on.data, cost=form.cost.data,
                            description=form.description.data or "", recorded_by_id=current_user.id)
+    db.session.add(event)  # before any audit row: its INSERT flushes the session
     if new and new != old:
         # The item and its event change in one transaction.
         event.old_condition, event.new_condition = old, new
         item.condition = new
         audit.record("update", item, before={"condition": old}, after={"condition": new}, unit_id=item.point.commune_id)
-    db.session.add(event)
     audit.record("create", event, after={"item_id": item.id, "kind": event.kind, "occurred_on": event.occurred_on,
                                          "cost": event.cost, "new_condition": event.new_condition},
                  unit_id=item.point.commune_id)
