@@ -3,9 +3,9 @@ conflict message, not a silent overwrite).
 
 A form shows the version the record had (`shown`); a post whose version is
 older than the record's is answered 409 with the form filled anew from the
-current record and a message above it (`conflict`), so nothing typed over the
-other person's change is saved and nothing typed is silently lost: the person
-sees the current values and makes their change again.
+current record and a message above it (`conflict`), so nothing is saved over
+the other person's change: the person is told, sees the current values and
+makes their change again.
 """
 from flask import request
 from flask_babel import lazy_gettext as _l
