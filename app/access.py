@@ -233,16 +233,6 @@ def users_by_role(user) -> list[tuple[str, int]]:
     return [(str(label), counts.get(role, 0)) for role, label in roles.items()]
 
 
-def runs_sessions(user) -> bool:
-    """Whether `user` is one who runs training sessions (a new session lists them as its trainer)."""
-    return user.role == TRAINER
-
-
-def session_runners():
-    """Select of the active users who may be named a session's trainers: trainers and province staff."""
-    return select(User).where(User.active.is_(True), User.role.in_((TRAINER, PROVINCE_STAFF)))
-
-
 def pickable_provinces(user) -> list[Unit]:
     """The provinces `user` may choose between on a province-wide page, by
     name: every province for an administrator, none for anyone else."""
