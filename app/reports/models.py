@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -45,7 +45,9 @@ class PeriodReport(TimestampMixin, VersionMixin, db.Model):
     status: Mapped[str] = mapped_column(String(12), default=DRAFT)
     note: Mapped[str] = mapped_column(Text, default="")  # the librarian's, with the submission
     comment: Mapped[str] = mapped_column(Text, default="")  # the province's, with a return or a reopening
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the latest submission
+    # The first submission: timeliness is decided by it, and a return or a reopening never changes it.
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -65,6 +67,18 @@ class PeriodReport(TimestampMixin, VersionMixin, db.Model):
     @property
     def status_label(self) -> str:
         return str(STATES.get(self.status, self.status))
+
+
+class ReportSnapshot(db.Model):
+    """The period's figures and cells as they were at one submission of a report,
+    so the approver sees what changed since the previous one."""
+
+    __tablename__ = "report_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("period_report.id", ondelete="CASCADE"), index=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    figures: Mapped[dict] = mapped_column(JSON)
 
 
 class PeriodDeadline(db.Model):

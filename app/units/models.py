@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -10,6 +10,8 @@ from app.models_base import TimestampMixin, VersionMixin
 
 PROVINCE = "province"
 DEFAULT_GROWTH_TARGET = (5.0, 7.0)
+# The plan's target for the share of library points operating effectively, in percent.
+DEFAULT_EFFECTIVE_TARGET = (60.0, 70.0)
 COMMUNE = "commune"
 
 # The division types of the 2025 two-level list, as vietnam-provinces names them.
@@ -51,6 +53,7 @@ class Unit(VersionMixin, db.Model):
         ),
         Index("ix_unit_parent_kind", "parent_id", "kind"),
         CheckConstraint("growth_target_min <= growth_target_max", name="growth_target_order"),
+        CheckConstraint("effective_target_min <= effective_target_max", name="effective_target_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +65,14 @@ class Unit(VersionMixin, db.Model):
     # A province's target for the yearly growth of reader visits, in percent (5–7 % by default).
     growth_target_min: Mapped[float] = mapped_column(default=DEFAULT_GROWTH_TARGET[0], server_default="5")
     growth_target_max: Mapped[float] = mapped_column(default=DEFAULT_GROWTH_TARGET[1], server_default="7")
+    # A province's first reported month (the 1st of it): no report is expected before.
+    reporting_from: Mapped[date | None]
+    # When a province counts a library point as operating effectively (it is always active), and its target band.
+    effective_needs_computer: Mapped[bool] = mapped_column(default=True, server_default=true())
+    effective_needs_visits: Mapped[bool] = mapped_column(default=True, server_default=true())
+    effective_needs_reports: Mapped[bool] = mapped_column(default=True, server_default=true())
+    effective_target_min: Mapped[float] = mapped_column(default=DEFAULT_EFFECTIVE_TARGET[0], server_default="60")
+    effective_target_max: Mapped[float] = mapped_column(default=DEFAULT_EFFECTIVE_TARGET[1], server_default="70")
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Unit"]] = relationship(back_populates="parent")
