@@ -70,18 +70,25 @@ class Period:
         last = {MONTH: self.number, QUARTER: 3 * self.number, YEAR: 12}[self.kind]
         return [Period.month(self.year, m) for m in range(first, last + 1)]
 
-    def range_until(self, today: date) -> tuple[date, date]:
-        """(start, end) of the period, cut at `today` while it is still running."""
-        return self.start, min(self.end, today)
+    def window(self, today: date) -> tuple[date, date]:
+        """The days the period's figures cover: the whole period once it has
+        ended; while it runs, up to the last complete day (yesterday), since a
+        day still being counted would be compared with a whole day last year.
+        The one rule for every tile, table, chart, export and printout; empty
+        (end before start) on the period's first day."""
+        return self.start, min(self.end, today - timedelta(days=1))
 
-    def previous_year_range(self, today: date) -> tuple[date, date]:
-        """The same period a year earlier — whole (29 February included) once
-        this one has ended; while it runs, only as far as today's date a year
-        ago, so a part of a period is compared with the same part."""
+    def running(self, today: date) -> bool:
+        return self.end >= today
+
+    def previous_window(self, today: date) -> tuple[date, date]:
+        """The same days a year earlier: the whole period (29 February
+        included) once this one has ended; while it runs, the same elapsed
+        days, through the last complete day's date a year ago."""
         last_year = Period(self.kind, self.year - 1, self.number)
-        if self.end <= today:
+        if not self.running(today):
             return last_year.start, last_year.end
-        return last_year.start, min(last_year.end, _shift_year(today, -1))
+        return last_year.start, min(last_year.end, _shift_year(today - timedelta(days=1), -1))
 
 
 def growth_percent(current: int, previous: int) -> float | None:

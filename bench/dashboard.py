@@ -97,8 +97,8 @@ def main():
                 province = db.session.get(Unit, province_id)
                 figures_ms, _ = median_ms(
                     lambda province=province, period=period: province_rollup(province, period, today))
-                start, end = period.range_until(today)
-                last_start, last_end = period.previous_year_range(today)
+                start, end = period.window(today)
+                last_start, last_end = period.previous_window(today)
                 months = period.months()
                 params = {"province": province_id, "start": start, "end": end, "last_start": last_start,
                           "last_end": last_end, "period_end": period.end, "year_start": date(period.year, 1, 1),

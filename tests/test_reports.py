@@ -380,7 +380,8 @@ def test_completeness_of_a_quarter_against_hand_counts(app, world, as_user):
             (world.commune_b.id, 4, SUBMITTED, date(2025, 5, 5)), (world.commune_c.id, 4, SUBMITTED, date(2025, 5, 1)),
         ):
             db.session.add(PeriodReport(commune_id=commune, year=2025, month=month, status=status,
-                                        submitted_at=at(submitted), decided_by_id=staff))
+                                        submitted_at=at(submitted), first_submitted_at=at(submitted),
+                                        decided_by_id=staff))
         db.session.add(PeriodReport(commune_id=world.commune_b.id, year=2025, month=6, status=DRAFT))
         db.session.commit()
     html = as_user("province_staff_p").get(

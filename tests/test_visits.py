@@ -253,12 +253,22 @@ def test_periods_and_growth_rules():
     june = Period.month(2026, 6)
     assert (june.start, june.end, june.label) == (date(2026, 6, 1), date(2026, 6, 30), "06/2026")
     assert Period.quarter(2026, 1).end == date(2026, 3, 31)
-    # A running period is compared with the same dates a year earlier.
-    assert Period.whole_year(2026).previous_year_range(date(2026, 11, 22)) == (date(2025, 1, 1), date(2025, 11, 22))
-    assert Period.month(2024, 2).previous_year_range(date(2024, 12, 1)) == (date(2023, 2, 1), date(2023, 2, 28))
+    # A running period covers its complete days (through yesterday) and is
+    # compared with the same elapsed days a year earlier.
+    assert Period.whole_year(2026).window(date(2026, 11, 22)) == (date(2026, 1, 1), date(2026, 11, 21))
+    assert Period.whole_year(2026).previous_window(date(2026, 11, 22)) == (date(2025, 1, 1), date(2025, 11, 21))
+    december = Period.month(2026, 12)
+    assert december.window(date(2026, 12, 2)) == (date(2026, 12, 1), date(2026, 12, 1))
+    assert december.previous_window(date(2026, 12, 2)) == (date(2025, 12, 1), date(2025, 12, 1))
+    # On the period's first day nothing is complete: both windows are empty.
+    start, end = december.window(date(2026, 12, 1))
+    assert end < start and december.previous_window(date(2026, 12, 1))[1] < date(2025, 12, 1)
+    # An ended period is whole on both sides.
+    assert Period.month(2026, 11).window(date(2026, 12, 1)) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert Period.month(2024, 2).previous_window(date(2024, 12, 1)) == (date(2023, 2, 1), date(2023, 2, 28))
     # A leap year's February is compared whole once the month has ended.
-    assert Period.month(2025, 2).previous_year_range(date(2025, 6, 1)) == (date(2024, 2, 1), date(2024, 2, 29))
-    assert Period.month(2025, 2).previous_year_range(date(2025, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 10))
+    assert Period.month(2025, 2).previous_window(date(2025, 6, 1)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert Period.month(2025, 2).previous_window(date(2025, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 9))
     assert growth_percent(106, 100) == pytest.approx(6.0)
     assert growth_percent(5, 0) is None
     assert [target_status(g, 5.0) for g in (5.0, 4.99, 0.0, -0.1, None)] == [MET, CLOSE, CLOSE, MISSED, None]
@@ -279,8 +289,8 @@ def test_growth_by_commune_against_hand_computed_values(app, world, two_years):
     with app.app_context():
         province = db.session.get(Unit, world.province_p.id)
         june = Period.month(2026, 6)
-        rows = queries.growth_by_commune(province, june.range_until(date(2026, 11, 22)),
-                                         june.previous_year_range(date(2026, 11, 22)))
+        rows = queries.growth_by_commune(province, june.window(date(2026, 11, 22)),
+                                         june.previous_window(date(2026, 11, 22)))
     by_name = {r["name"]: r for r in rows}
     assert set(by_name) == {"Xã A", "Xã B"}
     assert (by_name["Xã A"]["visits"], by_name["Xã A"]["last_year"]) == (106, 100)

@@ -46,8 +46,8 @@ SHOWS = ("all", "late", "missing", "returned", "below_target", "declining", "off
 
 
 def _visit_ranges(period: Period, today: date):
-    current = period.range_until(today)
-    return current, period.previous_year_range(today), current[0] <= current[1]
+    current = period.window(today)
+    return current, period.previous_window(today), current[0] <= current[1]
 
 
 def province_rollup(province: Unit, period: Period, today: date) -> dict:
@@ -77,8 +77,8 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
             "status": target_status(growth, province.growth_target_min),
             **register.get(commune_id, empty_register),
             "sessions": held.get(commune_id, 0), "trained": trained.get(commune_id, {}).get("trained", 0),
-            "report": {k: state[k] for k in ("status", "expected", "submitted", "on_time", "late", "approved",
-                                             "returned")},
+            "report": {**{k: state[k] for k in ("status", "expected", "submitted", "on_time", "late", "approved",
+                                                "returned")}, "no_point": state["start"] is None},
         })
     rows.sort(key=lambda r: fold(r["name"]))
     comparable_now, comparable_before, left_out = visits.like_for_like(now, before)
@@ -143,17 +143,17 @@ def commune_detail(commune: Unit, period: Period, today: date) -> dict:
         point_rows.append({"point": point, "visits": n, "last_year": last, "growth": growth,
                            "status": target_status(growth, province.growth_target_min),
                            **{k: register.get(point.id, empty_register)[k] for k in empty_register}})
-    # Months of the period that have begun; the running month is compared up to today's date.
-    months = [m for m in period.months() if m.start <= today]
+    # Months of the period with a complete day; the running month is compared over the same days (Period.window).
+    months = [m for m in period.months() if m.start < today]
     month_rows = []
     if months:
         first, last_month = (months[0].year, months[0].number), (months[-1].year, months[-1].number)
         by_month = visits.monthly_totals(ids, first, last_month)
         by_month_before = visits.monthly_totals(ids, (first[0] - 1, first[1]), (last_month[0] - 1, last_month[1]))
-        running = months[-1] if months[-1].end >= today else None
+        running = months[-1] if months[-1].running(today) else None
         if running is not None:
-            by_month[last_month] = visits.total(ids, *running.range_until(today))
-            by_month_before[(last_month[0] - 1, last_month[1])] = visits.total(ids, *running.previous_year_range(today))
+            by_month[last_month] = visits.total(ids, *running.window(today))
+            by_month_before[(last_month[0] - 1, last_month[1])] = visits.total(ids, *running.previous_window(today))
         states, deadlines = reports.report_states(province, period, today)
         state = states.get(commune.id, {"months": {}})
         held = training.commune_by_month(commune.id, period.start, period.end)
@@ -162,7 +162,7 @@ def commune_detail(commune: Unit, period: Period, today: date) -> dict:
             n, last = by_month.get(key, 0), by_month_before.get((month.year - 1, month.number), 0)
             growth = growth_percent(n, last)
             status, submitted_at = state["months"].get(month.number, (DRAFT, None))
-            due = deadlines.get(month.number)
+            due = deadlines.get(month.number) if reports.is_expected(state.get("start"), month) else None
             on_time = submitted_on_time(submitted_at, due) if due else None
             month_rows.append({
                 "period": month, "running": month is running, "visits": n, "last_year": last, "growth": growth,

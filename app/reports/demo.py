@@ -45,7 +45,8 @@ def demo_reports(province, communes, years):
             if submitted > today:
                 continue
             report = PeriodReport(commune_id=commune.id, year=period.year, month=period.number, status=APPROVED,
-                                  submitted_at=_at(submitted), submitted_by_id=librarians.get(commune.id),
+                                  submitted_at=_at(submitted), first_submitted_at=_at(submitted),
+                                  submitted_by_id=librarians.get(commune.id),
                                   decided_by_id=staff, decided_at=_at(min(today, submitted + timedelta(days=3)), 15))
             if period == months[0]:
                 if roll < 0.75:

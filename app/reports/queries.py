@@ -2,7 +2,7 @@
 aggregate query per table; no query inside a loop over communes."""
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from app import periods
 from app.audit.models import AuditEvent
@@ -48,6 +48,36 @@ def due_dates(province_id: int, months: list[Period]) -> dict[int, date]:
     return {m.number: set_on.get(m.number) or default_due_on(m.year, m.number) for m in months}
 
 
+# --- Who is expected to report --------------------------------------------------------
+#
+# A commune reports from the later of its province's first reported month and
+# the month its first active library point opened; a commune with no active
+# point is not expected at all (it is listed apart, "no library point yet").
+
+def reporting_starts(province: Unit, commune_id: int | None = None) -> dict[int, date | None]:
+    """{commune id: the 1st of its first expected month, or None when it has no
+    active library point}, for every commune of the province (or one). One query."""
+    opened = (select(LibraryPoint.commune_id, func.min(func.coalesce(LibraryPoint.opened_on, date.min)).label("first"))
+              .where(LibraryPoint.active.is_(True)).group_by(LibraryPoint.commune_id).subquery())
+    query = (select(Unit.id, opened.c.first).join(opened, opened.c.commune_id == Unit.id, isouter=True)
+             .where(Unit.parent_id == province.id, Unit.kind == COMMUNE))
+    if commune_id is not None:
+        query = query.where(Unit.id == commune_id)
+    starts = {}
+    for unit_id, first in db.session.execute(query):
+        if first is None:
+            starts[unit_id] = None
+            continue
+        first = first if isinstance(first, date) else date.fromisoformat(str(first)[:10])
+        first = first.replace(day=1) if first > date.min else date.min
+        starts[unit_id] = max(first, province.reporting_from or date.min)
+    return starts
+
+
+def is_expected(start: date | None, month: Period) -> bool:
+    return start is not None and month.start >= start
+
+
 def period_summary(commune: Unit, period: Period) -> dict:
     """The figures a commune reports for a month: visits by service and group
     (and the same month last year), equipment added and its history events,
@@ -55,7 +85,7 @@ def period_summary(commune: Unit, period: Period) -> dict:
     points = commune_point_ids(commune)
     start, end = period.start, period.end
     breakdown = visits.breakdown(points, start, end)
-    last_start, last_end = period.previous_year_range(end)
+    last_start, last_end = period.previous_window(end)
     held = training.sessions_by_commune(commune.parent_id, start, end).get(commune.id, 0)
     trained = training.trained_by_commune(commune.parent_id, start, end).get(commune.id, {})
     return {
@@ -77,18 +107,23 @@ def queue(province: Unit, period: Period, today: date) -> tuple[list[dict], date
                                  PeriodReport.month == period.number), isouter=True)
         .where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
     ).all()
-    out = [queue_row(commune_id, name, report, deadline, today) for commune_id, name, report in rows]
+    starts = reporting_starts(province)
+    out = [queue_row(commune_id, name, report, deadline, today, is_expected(starts.get(commune_id), period))
+           for commune_id, name, report in rows]
     out.sort(key=lambda row: fold(row["name"]))
     return out, deadline
 
 
-def queue_row(commune_id: int, name: str, report: PeriodReport | None, deadline: date, today: date) -> dict:
-    """A commune's line in the queue: late when submitted after the due date,
-    or not submitted at all once the due date has passed."""
-    submitted_at = report.submitted_at if report else None
+def queue_row(commune_id: int, name: str, report: PeriodReport | None, deadline: date, today: date,
+              expected: bool = True) -> dict:
+    """A commune's line in the queue: late when first submitted after the due
+    date, or not submitted at all once the due date has passed — if a report is
+    expected of it for the month (see reporting_starts)."""
+    submitted_at = report.first_submitted_at if report else None
     on_time = submitted_on_time(submitted_at, deadline)
     return {"commune_id": commune_id, "name": name, "report": report, "status": report.status if report else DRAFT,
-            "on_time": on_time, "late": on_time is False or (submitted_at is None and today > deadline)}
+            "on_time": on_time, "expected": expected or report is not None,
+            "late": on_time is False or (expected and submitted_at is None and today > deadline)}
 
 
 def reports_of(commune: Unit, year: int) -> dict[int, PeriodReport]:
@@ -116,12 +151,13 @@ def year_of_reports(commune: Unit, year: int, today: date) -> list[dict]:
     reports = reports_of(commune, year)
     months = [Period.month(year, m) for m in range(1, 13 if year < today.year else today.month + 1)]
     due = due_dates(commune.parent_id, months)
+    start = reporting_starts(commune.parent, commune.id).get(commune.id)
     out = []
     for month in months:
         report = reports.get(month.number)
         out.append({"period": month, "report": report, "status": report.status if report else DRAFT,
-                    "due": due[month.number], "ended": month.end < today,
-                    "on_time": submitted_on_time(report.submitted_at, due[month.number]) if report else None})
+                    "due": due[month.number], "ended": month.end < today, "expected": is_expected(start, month),
+                    "on_time": submitted_on_time(report.first_submitted_at, due[month.number]) if report else None})
     return out
 
 
@@ -134,6 +170,8 @@ def due_reports(commune: Unit | None, today: date) -> list[dict]:
     while (today - month.end).days <= 92:
         months.insert(0, month)
         month = periods.last_complete_month(month.start)
+    start = reporting_starts(commune.parent, commune.id).get(commune.id)
+    months = [m for m in months if is_expected(start, m)]
     out = []
     for year in sorted({m.year for m in months}):
         in_year = [m for m in months if m.year == year]
@@ -160,29 +198,37 @@ def expected_months(period: Period, today: date) -> list[Period]:
 
 def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int, dict], dict[int, date]]:
     """Per commune of the province, its reports of the months of `period` that
-    have ended: {commune id: {"name", "months": {month: (status, submitted_at)},
+    have ended: {commune id: {"name", "months": {month: (status, first submitted)},
+    "start" (its first expected month, None without an active point),
     "expected", "submitted", "on_time", "late", "approved", "returned",
     "status" (the month's, for a one-month period)}}, and each month's due date.
-    One query over the communes and their reports. A report is late when
-    submitted after its due date, or not submitted once the due date has passed."""
+    Two queries: the communes with their reports, and when each starts. A
+    report is late when first submitted after its due date, or not submitted
+    once the due date has passed; only expected months count."""
     months = expected_months(period, today)
     deadlines = due_dates(province.id, months)
+    starts = reporting_starts(province)
     rows = db.session.execute(
-        select(Unit.id, Unit.code, Unit.name, PeriodReport.month, PeriodReport.status, PeriodReport.submitted_at)
+        select(Unit.id, Unit.code, Unit.name, PeriodReport.month, PeriodReport.status,
+               PeriodReport.first_submitted_at)
         .join(PeriodReport, and_(PeriodReport.commune_id == Unit.id, PeriodReport.year == period.year,
                                  PeriodReport.month.in_(list(deadlines) or [0])), isouter=True)
         .where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
     ).all()
     states = {}
     for commune_id, code, name, month, status, submitted_at in rows:
-        state = states.setdefault(commune_id, {"code": code, "name": name, "months": {}})
+        state = states.setdefault(commune_id, {"code": code, "name": name, "months": {},
+                                               "start": starts.get(commune_id)})
         if month:
             state["months"][month] = (status, submitted_at)
     for state in states.values():
-        counts = {"expected": len(months), "submitted": 0, "on_time": 0, "late": 0, "approved": 0, "returned": 0}
+        counts = {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "approved": 0, "returned": 0}
         for month in months:
+            if not is_expected(state["start"], month):
+                continue
             status, submitted_at = state["months"].get(month.number, (DRAFT, None))
             on_time = submitted_on_time(submitted_at, deadlines[month.number])
+            counts["expected"] += 1
             counts["submitted"] += submitted_at is not None
             counts["on_time"] += bool(on_time)
             counts["late"] += on_time is False or (submitted_at is None and today > deadlines[month.number])
@@ -194,18 +240,20 @@ def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int
 
 
 def completeness(province: Unit, period: Period, today: date) -> dict:
-    """Of the commune-months expected in `period` (months that have ended), how
-    many were submitted, on time, approved, returned, and which are missing."""
+    """Of the commune-months expected in `period` (months that have ended, from
+    each commune's first expected month), how many were submitted, on time,
+    approved, returned, and which are missing; the communes not expected because
+    they have no active library point are listed apart."""
     states, deadlines = report_states(province, period, today)
-    result = {"months": expected_months(period, today), "missing": []}
+    result = {"months": expected_months(period, today), "missing": [],
+              "no_point": sorted((state["name"] for state in states.values() if state["start"] is None), key=fold)}
     for key in ("expected", "submitted", "on_time", "approved", "returned"):
         result[key] = sum(state[key] for state in states.values()) if deadlines else 0
     for month in result["months"]:
         for commune_id, state in states.items():
             status, submitted_at = state["months"].get(month.number, (DRAFT, None))
-            if submitted_at is None:
+            if submitted_at is None and is_expected(state["start"], month):
                 result["missing"].append({"id": commune_id, "name": state["name"], "period": month,
                                           "due": deadlines[month.number], "status": status})
     result["missing"].sort(key=lambda m: (m["period"].number, fold(m["name"])))
     return result
-

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.audit import models as audit
 from app.extensions import db
 from app.models_base import utcnow
+from app.reports import snapshots
 from app.reports.models import APPROVED, DRAFT, RETURNED, SUBMITTED, PeriodReport
 
 
@@ -43,7 +44,10 @@ def submit(report: PeriodReport, user, note: str = "", version: int | None = Non
     before = report.status
     report.status, report.note = SUBMITTED, note
     report.submitted_at, report.submitted_by_id = utcnow(), user.id
+    if report.first_submitted_at is None:  # timeliness is the first submission's, whatever follows
+        report.first_submitted_at = report.submitted_at
     _record("submit", report, before, note=note)
+    snapshots.take(report)
 
 
 def approve(report: PeriodReport, user, version: int | None = None) -> None:

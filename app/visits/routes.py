@@ -241,7 +241,7 @@ def _period(today: date) -> tuple[PeriodForm, Period]:
 def _summary(point_ids, province: Unit) -> dict:
     today = today_local()
     form, period = _period(today)
-    current, previous = period.range_until(today), period.previous_year_range(today)
+    current, previous = period.window(today), period.previous_window(today)
     now = queries.totals_by_point(point_ids, *current) if current[0] <= current[1] else {}
     before = queries.totals_by_point(point_ids, *previous)
     visits, last_year = sum(now.values()), sum(before.values())
@@ -284,7 +284,7 @@ def province_overview():
     province = province_for_page(current_user)
     today = today_local()
     form, period = _period(today)
-    rows = queries.growth_by_commune(province, period.range_until(today), period.previous_year_range(today))
+    rows = queries.growth_by_commune(province, period.window(today), period.previous_window(today))
     visits, last_year = sum(r["visits"] for r in rows), sum(r["last_year"] for r in rows)
     comparable_now, comparable_before, left_out = queries.like_for_like(
         {r["id"]: r["visits"] for r in rows}, {r["id"]: r["last_year"] for r in rows})
@@ -293,7 +293,7 @@ def province_overview():
     return render("visits/province.html", province=province, provinces=provinces, filters=form, period=period,
                   rows=rows, visits=visits, last_year=last_year, growth=growth, left_out=left_out,
                   standing=target_status(growth, province.growth_target_min),
-                  current=period.range_until(today), previous=period.previous_year_range(today),
+                  current=period.window(today), previous=period.previous_window(today),
                   counts={s: sum(1 for r in rows if r["status"] == s) for s in ("met", "close", "missed", None)})
 
 

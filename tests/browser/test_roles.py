@@ -61,7 +61,8 @@ def test_trainer_adds_a_person(make_page, app, world, viewport, javascript):
 def test_province_approves_a_report(make_page, app, world, viewport, javascript):
     with app.app_context():
         db.session.add(PeriodReport(commune_id=world.commune_a.id, year=2025, month=6, status="submitted",
-                                    submitted_at=datetime(2025, 7, 2, 2, 0, tzinfo=timezone.utc)))
+                                    submitted_at=datetime(2025, 7, 2, 2, 0, tzinfo=timezone.utc),
+                                    first_submitted_at=datetime(2025, 7, 2, 2, 0, tzinfo=timezone.utc)))
         db.session.commit()
     page, problems = make_page(javascript=javascript, viewport=viewport)
     log_in(page, world.province_staff_p.name)
