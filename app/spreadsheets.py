@@ -15,6 +15,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from app.formatting import fold
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,18 +119,30 @@ def xlsx_response(filename: str, sheet_title: str, headers: list[str], rows, wid
     return workbook_response(filename, [(sheet_title, headers, rows, widths)])
 
 
-def workbook_response(filename: str, sheets) -> Response:
+def workbook_response(filename: str, sheets, heading: list[str] = ()) -> Response:
     """A workbook with one sheet per (title, headers, rows, widths or None): a
     bold, frozen header row; dates as dd/mm/yyyy, whole numbers with thousands
-    separators, other numbers with one decimal; text neutralised against formulas."""
+    separators, other numbers with one decimal; text neutralised against formulas.
+
+    With `heading` (lines such as the province, the period, the date the
+    figures run to and when the file was made), each sheet starts with a block
+    for people: its title in bold, the heading lines, one blank row, and then
+    the table's header row, which stays frozen under that block."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet_title, headers, rows, widths in sheets:
         sheet = workbook.create_sheet(sheet_title[:31])
+        if heading:
+            sheet.append([neutralise(str(sheet_title))])
+            sheet["A1"].font = Font(bold=True, size=14)
+            for line in heading:
+                sheet.append([neutralise(str(line))])
+            sheet.append([])  # the blank row: counted by append, though it holds no cell
+        header_row = len(heading) + 3 if heading else 1
         sheet.append([str(h) for h in headers])
-        for cell in sheet[1]:
+        for cell in sheet[header_row]:
             cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = f"A{header_row + 1}"
         for row in rows:
             sheet.append([neutralise(v) for v in row])
             for cell in sheet[sheet.max_row]:
@@ -140,6 +154,8 @@ def workbook_response(filename: str, sheets) -> Response:
                     cell.number_format = "#,##0"
                 elif isinstance(cell.value, float):
                     cell.number_format = "#,##0.0"
+        # Widths follow the table's header only: the heading lines above may run
+        # on over the empty cells to their right, as a title does.
         for i, header in enumerate(headers, start=1):
             width = (widths or {}).get(i, max(12, min(40, len(str(header)) + 4)))
             sheet.column_dimensions[get_column_letter(i)].width = width
@@ -150,7 +166,9 @@ def workbook_response(filename: str, sheets) -> Response:
 
 
 def csv_response(filename: str, headers: list[str], rows) -> Response:
-    """UTF-8 with a byte-order mark (so Excel reads the Vietnamese), dates dd/mm/yyyy."""
+    """UTF-8 with a byte-order mark (so Excel reads the Vietnamese), dates dd/mm/yyyy.
+    A plain table, its header on the first line and nothing above it: a .csv
+    is read by programs, so the title block of a workbook has no place here."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(h) for h in headers])
@@ -161,6 +179,20 @@ def csv_response(filename: str, headers: list[str], rows) -> Response:
         ])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+NAME_PREFIXES = ("tinh ", "thanh pho ")  # as app/units/cli.py drops them when matching names
+
+
+def file_slug(name: str) -> str:
+    """A unit's name for a file name: ASCII, lower case, words joined by hyphens,
+    without the 'Tỉnh'/'Thành phố' prefix ('Tỉnh Lào Cai' → 'lao-cai').
+    Empty when nothing of the name is left."""
+    text = fold(name)
+    for prefix in NAME_PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def whole_number(value, minimum: int, maximum: int) -> int:

@@ -7,11 +7,12 @@ from app.access import can, login_required_for, own_commune, province_arg, provi
 from app.dashboard import bp
 from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts
 from app.equipment.models import CONDITIONS
-from app.formatting import fmt_date, today_local
+from app.formatting import fmt_date, fmt_datetime, today_local
 from app.htmx import is_fragment_request, render
+from app.models_base import utcnow
 from app.reports import queries as reports
 from app.reports.models import STATES
-from app.spreadsheets import csv_response, workbook_response
+from app.spreadsheets import csv_response, file_slug, workbook_response
 from app.units.models import COMMUNE, Unit
 from app.units.queries import commune_point_ids, points_for, progress_of, province_point_ids
 from app.visits.models import GROUPS, SERVICES
@@ -160,21 +161,28 @@ def _completeness_tables(figures):
 @requires("dashboard.province")
 def export(fmt: str):
     """The dashboard's commune table and the completeness tables: one .xlsx
-    workbook (a sheet per table), or one table as .csv (?table=communes,
-    completeness or missing). Cells are neutralised against formulas."""
+    workbook (a sheet per table, each under a title block: the sheet's title,
+    the province, the period, the last day the figures cover and when the file
+    was made), or one table as .csv (?table=communes, completeness or
+    missing) — a plain table with nothing above its header, for programs.
+    Named after the province (tong-hop-lao-cai-q3-2026.xlsx), not its code,
+    which reads like a date. Cells are neutralised against formulas."""
     if fmt not in ("xlsx", "csv"):
         abort(404)
     province, today, period, rollup, _state, rows = _table()
     communes = _commune_table(rows, rollup["totals"], period)
     summary_headers, summary, missing_headers, missing = _completeness_tables(
         reports.completeness(province, period, today))
-    name = f"tong-hop-{province.code}-{period.label.replace('/', '-').lower()}"
+    name = f"tong-hop-{file_slug(province.name) or province.code}-{period.label.replace('/', '-').lower()}"
     if fmt == "xlsx":
+        heading = [province.name, _("Period: %(period)s", period=period.label),
+                   _("Up to and including %(date)s", date=fmt_date(rollup["current"][1])),
+                   _("Generated at %(datetime)s", datetime=fmt_datetime(utcnow()))]
         return workbook_response(f"{name}.xlsx", [
             (_("Communes"), *communes, {3: 28}),
             (_("Completeness"), summary_headers, summary, {1: 28}),
             (_("Missing reports"), missing_headers, missing, {2: 28}),
-        ])
+        ], heading=heading)
     table = request.args.get("table", "communes")
     if table == "completeness":
         return csv_response(f"{name}-day-du.csv", summary_headers, summary)
