@@ -65,7 +65,8 @@ def figures(app, world):
              B: 2 computers in use, not online; 1 cabinet under repair
     training A on 12/05/2025: 2 present from A, 1 absent from A, 1 present from B;
              A on 10/02/2025: 1 present from A; C on 12/05/2025: 1 present (province Q)
-    reports  A: submitted 03/06 (due 05/06), approved; B: submitted 09/06, late; D: none (missing, overdue)
+    reports  A: submitted 03/06 (due 05/06), approved; B: submitted 09/06, late;
+             D: none, and none expected (no library point)
     """
     with app.app_context():
         d_id = make_commune(db.session.get(Unit, world.province_p.id), "Xã D").id
@@ -93,7 +94,7 @@ def figures(app, world):
                                               (world.commune_b.id, SUBMITTED, date(2025, 6, 9)),
                                               (world.commune_c.id, SUBMITTED, date(2025, 6, 1))):
             db.session.add(PeriodReport(commune_id=commune_id, year=2025, month=5, status=status,
-                                        submitted_at=at(submitted)))
+                                        submitted_at=at(submitted), first_submitted_at=at(submitted)))
         db.session.commit()
     may = make_session(app, world, start_date=date(2025, 5, 12), end_date=date(2025, 5, 12))
     make_attendee(app, may, "Nguyễn Văn An")
@@ -120,7 +121,7 @@ def commune_rows(html):
 
 def test_dashboard_figures_equal_the_hand_counts(figures, as_user):
     html = as_user("province_staff_p").get(f"/province?{MAY}").get_data(as_text=True)
-    assert stats(html) == ["59", "1/3", "1/2", "4"]  # visits, on time/expected, points online/active, trained 2025
+    assert stats(html) == ["59", "1/2", "1/2", "4"]  # visits, on time/expected, points online/active, trained 2025
     assert "cùng kỳ năm trước: 50" in html and "+18,0 %" in html  # (59 − 50) / 50, like for like
     assert "trong kỳ: 3 · 1 buổi tập huấn" in html  # people trained and sessions in May
     rows = commune_rows(html)
@@ -128,7 +129,7 @@ def test_dashboard_figures_equal_the_hand_counts(figures, as_user):
     #                   visits change    in use broken liquid. online sessions trained report
     assert rows["Xã A"] == ["50", "+25,0 %", "13", "1", "2", "3", "1", "2", "Đã duyệt đúng hạn"]
     assert rows["Xã B"] == ["9", "-10,0 %", "2", "0", "0", "0", "0", "1", "Đã gửi muộn"]
-    assert rows["Xã D"] == ["0", "chưa có số liệu so sánh", "0", "0", "0", "0", "0", "0", "Chưa gửi muộn"]
+    assert rows["Xã D"] == ["0", "chưa có số liệu so sánh", "0", "0", "0", "0", "0", "0", "no library point yet"]
 
 
 def test_quarter_and_year_add_up_the_months(figures, as_user):
@@ -138,7 +139,7 @@ def test_quarter_and_year_add_up_the_months(figures, as_user):
     assert rows["Xã A"][-1] == "đã duyệt 1/3 · 2 báo cáo muộn"  # April and June missing, overdue
     assert rows["Xã B"][-1] == "đã duyệt 0/3 · 3 báo cáo muộn"
     html = client.get("/province?kind=year&year=2025").get_data(as_text=True)
-    assert stats(html)[:2] == ["166", "1/36"]  # 3 communes × 12 months expected
+    assert stats(html)[:2] == ["166", "1/24"]  # 2 communes with a library point × 12 months expected
 
 
 def test_sort_filter_and_search_keep_their_state_in_the_url(figures, as_user):
@@ -152,8 +153,9 @@ def test_sort_filter_and_search_keep_their_state_in_the_url(figures, as_user):
     assert 'href="/province?kind=month&amp;year=2025&amp;number=5&amp;sort=growth&amp;dir=desc"' in by_growth_up
     late = client.get(f"/province?{MAY}&show=late&sort=visits&dir=desc").get_data(as_text=True)
     assert 'href="/province?kind=month&amp;year=2025&amp;number=5&amp;show=late&amp;sort=visits"' in late
-    assert list(commune_rows(client.get(f"/province?{MAY}&show=late").get_data(as_text=True))) == ["Xã B", "Xã D"]
-    assert list(commune_rows(client.get(f"/province?{MAY}&show=missing").get_data(as_text=True))) == ["Xã D"]
+    assert list(commune_rows(client.get(f"/province?{MAY}&show=late").get_data(as_text=True))) == ["Xã B"]
+    # D has no library point: its report is not expected, so not missing either.
+    assert "Xã D" not in commune_rows(client.get(f"/province?{MAY}&show=missing").get_data(as_text=True))
     assert list(commune_rows(client.get(f"/province?{MAY}&show=declining").get_data(as_text=True))) == ["Xã B"]
     assert list(commune_rows(client.get(f"/province?{MAY}&show=offline").get_data(as_text=True))) == ["Xã B", "Xã D"]
     assert list(commune_rows(client.get(f"/province?{MAY}&q=xa+a").get_data(as_text=True))) == ["Xã A"]
@@ -217,8 +219,10 @@ def test_admin_chooses_the_province(figures, as_user, world):
 
 def test_completeness_page_matches_the_dashboard(figures, as_user):
     html = as_user("province_staff_p").get(f"/reports/completeness?{MAY}").get_data(as_text=True)
-    assert stats(html) == ["3", "2", "1", "1", "0", "1"]  # expected, submitted, on time, approved, returned, missing
-    assert "Xã D" in html.split("<tbody>")[1]
+    assert stats(html) == ["2", "2", "1", "1", "0", "0"]  # expected, submitted, on time, approved, returned, missing
+    # D, without a library point, is listed apart and not as a missing report.
+    missing, no_point = html.split('id="missing"')[1].split('id="no-point"')
+    assert "Xã D" not in missing and "Xã D" in no_point
 
 
 def test_xlsx_workbook_has_a_sheet_per_table(figures, as_user):
