@@ -11,7 +11,7 @@ from app.extensions import db
 from app.formatting import today_local
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
 from app.periods import MONTH, QUARTER, YEAR, Period
-from app.reports import bp, queries, workflow
+from app.reports import bp, queries, snapshots, workflow
 from app.reports.forms import CommentForm, DeadlineForm, QueueFilterForm, StepForm
 from app.reports.models import APPROVED, RETURNED, STATES, SUBMITTED, PeriodDeadline, default_due_on, submitted_on_time
 from app.units.models import COMMUNE, PROVINCE, Unit
@@ -50,6 +50,8 @@ def _page_context(commune: Unit, period: Period, **forms) -> dict:
         "ended": period.end < today_local(), "summary": queries.period_summary(commune, period),
         "history": history, "step_form": step, "comment_form": comment, "points": queries.points_of(commune),
         "services": SERVICES, "groups": GROUPS, "event_kinds": EVENT_KINDS, "actions": ACTIONS,
+        # A callable, so the changes section compares with the page's own summary instead of reading it again.
+        "changes": lambda summary: snapshots.changes(report, summary),
     }
 
 
