@@ -266,3 +266,23 @@ def coverage(province_id: int, topic=None, year=None) -> dict:
     return {"by_commune": trainings_by_commune(province_id, start, end, topic), "by_topic": by_topic,
             "by_year": dict(sorted(by_year.items())), "totals": totals,
             "untrained": untrained_communes(province_id, topic, year), "years": session_years(province_id)}
+
+
+def first_sessions_attended(commune_ids, topics, until: date) -> dict[int, tuple[date, int, str]]:
+    """{commune id: (end date, session id, title)} of the earliest session of
+    `topics` that ended by `until` and at which someone of the commune was
+    present (by the commune they come from), for the communes `commune_ids` (a
+    list or an id select). The earliest is the first to end (then the lowest id).
+    One query: the sessions ranked per commune over ix_attendance_commune_session."""
+    rank = func.row_number().over(partition_by=Attendance.commune_id,
+                                  order_by=(TrainingSession.end_date, TrainingSession.id)).label("rank")
+    ranked = (
+        select(Attendance.commune_id, TrainingSession.end_date, TrainingSession.id, TrainingSession.title, rank)
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .where(Attendance.commune_id.in_(commune_ids), Attendance.present.is_(True),
+               TrainingSession.topic.in_(topics), TrainingSession.end_date <= until)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked.c.commune_id, ranked.c.end_date, ranked.c.id, ranked.c.title).where(ranked.c.rank == 1))
+    return {commune_id: (day, session_id, title) for commune_id, day, session_id, title in rows}
