@@ -36,6 +36,11 @@ class PointFilterForm(Form):
     show_inactive = BooleanField(_l("Show deactivated points"))
 
 
+# Posted by the one-tap confirmation of a proposed training date, with only the token and
+# the version: the checklist saves the proposal (see units.routes.point_checklist).
+CONFIRM_TRAINED = "confirm_trained"
+
+
 class ChecklistForm(VersionedForm):
     """The digital-library steps of a point, each with the date it became true."""
 

@@ -1,15 +1,19 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.access import can, login_required_for, requested_commune, requires
+from app.access import can, login_required_for, requested_commune, requires, visible_units
 from app.audit import models as audit
 from app.editing import conflict, edit, shown
 from app.extensions import db
+from app.formatting import today_local
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
+from app.reports.locks import refuse_if_locked
+from app.training.queries import first_sessions_attended
 from app.units import bp
-from app.units.forms import ChecklistForm, PointFilterForm, PointForm
+from app.units.forms import CONFIRM_TRAINED, ChecklistForm, PointFilterForm, PointForm
 from app.units.models import CHECKLIST, LibraryPoint
 from app.units.queries import communes_for, point_page, points_for, progress_of
 
@@ -29,8 +33,10 @@ def point_list():
     commune = requested_commune(current_user, filters.commune_id.data)
     points = points_for(current_user, commune_id=commune.id if commune else None,
                         q=filters.q.data, include_inactive=filters.show_inactive.data)
+    proposals = trained_proposals(sorted({p.commune_id for p in points if p.staff_trained_on is None}))
+    proposed = {p.id for p in points if p.staff_trained_on is None and p.commune_id in proposals}
     return render("units/points.html", "units/_partials/_points_table.html",
-                  points=points, filters=filters, form=EmptyForm())
+                  points=points, proposed=proposed, filters=filters, form=EmptyForm())
 
 
 def _commune_choices():
@@ -126,13 +132,73 @@ def point_reactivate(point: LibraryPoint):
 
 # --- Digital-library progress --------------------------------------------------------------
 
+# The training topics after which a point's staff count as trained for the checklist: only
+# digital-library work. Computer and internet skills, library practice in general and
+# "other" do not teach the library software the checklist is about.
+TRAINED_TOPICS = ("digital_library",)
+
+NO_PROPOSAL = _l("There is no training date to confirm any more. The form shows the current values.")
+
+
+def trained_proposals(commune_ids) -> dict[int, tuple]:
+    """{commune id: (day, session id, title)}: the earliest digital-library
+    session, ended by today, at which someone of the commune was present. Its
+    end date is proposed as `staff_trained_on` for the commune's points that
+    have none. One query (none when `commune_ids` is an empty list)."""
+    if isinstance(commune_ids, (set, list, tuple)) and not commune_ids:
+        return {}
+    return first_sessions_attended(commune_ids, TRAINED_TOPICS, today_local())
+
+
+def _refuse_locked_steps(point: LibraryPoint, form: ChecklistForm) -> None:
+    """A step whose date moves into or out of an approved month of the point's
+    commune is refused (423), as every dated record is."""
+    days = []
+    for key in CHECKLIST:
+        field = form[key]
+        if field.raw_data and not field.raw_data[0].strip():
+            new = None  # emptied: Optional() clears the parse error
+        elif field.process_errors:
+            continue  # not a date: refused by validation, not here
+        else:
+            new = field.data
+        old = getattr(point, key)
+        if new != old:
+            days += [day for day in (old, new) if day is not None]
+    if days:
+        refuse_if_locked(point, *days)
+
+
 @bp.route("/points/<int:id>/checklist", methods=["GET", "POST"])
 @requires("points.checklist", load=LibraryPoint)
 def point_checklist(point: LibraryPoint):
-    """The commune's librarian or province staff mark the digital-library steps with their dates."""
-    return edit(point, lambda **kw: ChecklistForm(obj=point, **kw), "units/checklist.html", fields=CHECKLIST,
-                unit_id=point.commune_id, location=url_for("units.point_detail", id=point.id), point=point,
-                message=lambda: _("The digital-library steps of %(name)s were saved.", name=point.name))
+    """The commune's librarian or province staff mark the digital-library steps with their dates.
+
+    When someone of the commune was present at a digital-library training and
+    the point has no training date, the page proposes the training's end date;
+    its one-tap form posts here with CONFIRM_TRAINED, its token and the version
+    only, so the other steps keep their dates and the save is the same: version
+    check, period lock, audit event."""
+    proposal = None if point.staff_trained_on else trained_proposals([point.commune_id]).get(point.commune_id)
+    confirming = request.method == "POST" and CONFIRM_TRAINED in request.form
+
+    def checklist_form(**kwargs):
+        form = ChecklistForm(obj=point, **kwargs)
+        if confirming and proposal and kwargs.get("formdata", request.form) is not None:
+            form.staff_trained_on.data = proposal[0]
+        return form
+
+    page = {"point": point, "proposal": proposal}
+    if request.method == "POST":
+        form = checklist_form()
+        if not form.is_stale(point):
+            if confirming and proposal is None:
+                return conflict(lambda: checklist_form(formdata=None), point, "units/checklist.html",
+                                message=NO_PROPOSAL, **page)
+            _refuse_locked_steps(point, form)
+    return edit(point, checklist_form, "units/checklist.html", fields=CHECKLIST,
+                unit_id=point.commune_id, location=url_for("units.point_detail", id=point.id),
+                message=lambda: _("The digital-library steps of %(name)s were saved.", name=point.name), **page)
 
 
 @bp.get("/progress")
@@ -140,4 +206,10 @@ def point_checklist(point: LibraryPoint):
 def progress():
     """How many points of the province reached each step, and the communes with none."""
     steps, communes = progress_of(current_user)
-    return render("units/progress.html", steps=steps, communes=communes)
+    # A commune's active points without a training date, when the commune has a proposal.
+    proposals = trained_proposals(visible_units(current_user))
+    trained = list(CHECKLIST).index("staff_trained_on")
+    for c in communes:
+        c["proposed"] = c["points"] - c["steps"][trained] if c["id"] in proposals else 0
+    return render("units/progress.html", steps=steps, communes=communes,
+                  proposed=sum(c["proposed"] for c in communes))
