@@ -3,6 +3,7 @@ completeness tables, the exports and the printable report against counts made
 by hand on a small fixture (province P: communes A, B and D; province Q: C)."""
 import csv
 import io
+import re
 from datetime import date, datetime, timezone
 from html.parser import HTMLParser
 
@@ -282,16 +283,23 @@ def test_exports_neutralise_formulas(figures, app, as_user):
 def test_printable_report_has_the_administrative_layout(figures, as_user):
     client = as_user("province_staff_p")
     html = client.get(f"/province/report?{MAY}&signer=<b>Lê</b>&number_line=12/BC-SVHTTDL").get_data(as_text=True)
-    for text in ("UBND TỈNH TỈNH P", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                 "Độc lập - Tự do - Hạnh phúc", "Số: 12/BC-SVHTTDL", "BÁO CÁO", "Bảng 1.", "Bảng 2.", "Bảng 3.",
-                 "Nơi nhận:", "GIÁM ĐỐC", "(Ký, đóng dấu, ghi rõ họ tên)", "print.css"):
-        assert text in html, text
+    text = page_text(html)  # titles are cut into phrases kept whole (tests/test_report_print.py)
+    for words in ("UBND TỈNH TỈNH P", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                  "Độc lập - Tự do - Hạnh phúc", "Số: 12/BC-SVHTTDL", "BÁO CÁO", "Bảng 3.", "Nơi nhận:", "GIÁM ĐỐC",
+                  "(Ký, đóng dấu, ghi rõ họ tên)"):
+        assert words in text, words
+    assert "print.css" in html
     assert "&lt;b&gt;Lê&lt;/b&gt;" in html and "<b>Lê</b>" not in html  # typed fields are escaped
     assert "đã phục vụ 59 lượt bạn đọc; cùng kỳ năm trước: 50 lượt, tăng/giảm +18,0 %" in html
     tables = Tables(html).tables
     assert tables[0][1] == ["1", "Đọc tại chỗ", "30"] and tables[0][3] == ["3", "Máy tính & Internet", "9"]
-    assert tables[1][-1][1:4] == ["Toàn tỉnh", "59", "50"]
-    assert tables[2][1] == ["1", "Xã D", "05/2025", "05/06/2025"]
+    assert tables[2][-1][1:4] == ["Toàn tỉnh", "59", "50"]
+    assert len(tables) == 3  # the missing reports are listed in an appendix (tests/test_report_print.py)
+
+
+def page_text(html):
+    """The page's text: tags dropped, no-break spaces and runs of spaces made single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ").split())
 
 
 def test_trends_draw_growth_and_the_monthly_lines(figures, as_user):

@@ -2,7 +2,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import charts, periods
+from app import charts, formatting, periods
 from app.access import can, login_required_for, own_commune, province_arg, province_for_page, requires, users_by_role
 from app.dashboard import bp
 from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts
@@ -191,29 +191,104 @@ def export(fmt: str):
     return csv_response(f"{name}.csv", *communes)
 
 
+# The printable report's typed fields: (GET argument, longest accepted value).
+# A longer value is cut, never refused: the page is a plain GET form.
+REPORT_FIELDS = {"parent": 120, "issuer": 120, "number_line": 40, "place": 60, "addressee": 200,
+                 "signer_for": 80, "signer_title": 80, "signer": 80}
+RECIPIENTS_CHARS, RECIPIENTS_LINES, RECIPIENT_CHARS = 1500, 15, 120
+
+
+def _typed(name: str, default: str = "") -> str:
+    """A typed field of the printable report: trimmed, the default when left
+    empty, cut to its length in REPORT_FIELDS."""
+    return ((request.args.get(name) or "").strip() or default)[:REPORT_FIELDS[name]]
+
+
+def _recipients(text: str, issuer: str) -> tuple[list[str], list[str]]:
+    """The "Nơi nhận" lines as (kept, dropped): one recipient a line, without the
+    dash the document adds. A line naming the issuing body itself (accents,
+    case, spacing and the closing ; or . aside) is dropped: a body does not
+    send its report to itself."""
+    kept, dropped = [], []
+    for line in text[:RECIPIENTS_CHARS].splitlines():
+        line = line.strip().lstrip("-–•*+ ").strip()[:RECIPIENT_CHARS]
+        if not line:
+            continue
+        if formatting.fold(line.rstrip(" ;.,:")) == formatting.fold(issuer):
+            dropped.append(line)
+        elif len(kept) < RECIPIENTS_LINES:
+            kept.append(line)
+    return kept, dropped
+
+
+def _phrases(title: str) -> list[str]:
+    """A title in upper case, cut where a line may break: after a comma and
+    before "và". The template keeps each phrase on one line when it fits
+    (inline-block), so "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" breaks before "VÀ DU
+    LỊCH", never inside "DU LỊCH"; the last two words of a phrase are joined
+    by a no-break space for a phrase longer than the line."""
+    phrases, words = [], []
+    for word in title.upper().split():
+        if words and (formatting.fold(word) == "va" or words[-1].endswith(",")):
+            phrases.append(words)
+            words = []
+        words.append(word)
+    if words:
+        phrases.append(words)
+    return [" ".join(p[:-2] + ["\u00a0".join(p[-2:])]) for p in phrases]
+
+
+def _missing_by_commune(missing: list[dict]) -> list[tuple[str, str]]:
+    """The missing reports as one line a commune: ("Xã A", "04, 05/2026")."""
+    months: dict = {}
+    for m in missing:
+        months.setdefault((formatting.fold(m["name"]), m["id"]), (m["name"], []))[1].append(m["period"])
+    lines = []
+    for _key, (name, monthly) in sorted(months.items()):
+        years = sorted({p.year for p in monthly})
+        lines.append((name, "; ".join(", ".join(f"{p.number:02d}" for p in sorted(monthly, key=lambda p: p.number)
+                                                if p.year == year) + f"/{year}" for year in years)))
+    return lines
+
+
 @bp.get("/province/report")
 @requires("dashboard.province")
 def printable():
     """The period's report in the layout of a Vietnamese administrative
-    document (Decree 30/2020/NĐ-CP), A4, for the browser's print or save as PDF.
-    The issuing body, number and signer are typed on the page (screen only)."""
+    document (Decree 30/2020/NĐ-CP), A4, for the browser's print or save as PDF:
+    page numbers at the top centre from page 2, the list of missing reports in
+    an appendix after the signature. The parent and issuing bodies, number,
+    place, addressee, recipients and signature lines are typed on the page
+    (screen only; GET arguments)."""
     province = _province()
     today = today_local()
     period = periods.from_args(request.args, today)
     rollup = province_rollup(province, period, today)
     by_cell = breakdown(province_point_ids(province.id), *rollup["current"]) if rollup["current"][0] <= today else {}
     steps, communes = progress_of(current_user, province.id)
+    province_title = f"{province.division_type} {province.name}"
     fields = {
-        "issuer": (request.args.get("issuer") or _("DEPARTMENT OF CULTURE, SPORTS AND TOURISM"))[:120],
-        "number": (request.args.get("number_line") or "")[:40],
-        "signer_title": (request.args.get("signer_title") or _("DIRECTOR"))[:80],
-        "signer": (request.args.get("signer") or "")[:80],
+        "parent": _typed("parent", _("PEOPLE'S COMMITTEE OF %(province)s", province=province_title.upper())),
+        "issuer": _typed("issuer", _("DEPARTMENT OF CULTURE, SPORTS AND TOURISM")),
+        "number": _typed("number_line"),
+        "place": _typed("place", province.name),
+        "addressee": _typed("addressee", _("People's Committee of %(province)s", province=province_title)),
+        "signer_for": _typed("signer_for"),
+        "signer_title": _typed("signer_title", _("DIRECTOR")),
+        "signer": _typed("signer"),
     }
+    typed = request.args.get("recipients") or ""
+    recipients, dropped = _recipients(typed, fields["issuer"])
+    if not typed.strip():
+        recipients = [_("As above;"), _("Province library;"), _("Archived: Office.")]
+    by_service = [(label, sum(n for (sv, _g), n in by_cell.items() if sv == s)) for s, label in SERVICES.items()]
+    by_group = [(label, sum(n for (_s, gr), n in by_cell.items() if gr == g)) for g, label in GROUPS.items()]
+    completeness = reports.completeness(province, period, today)
     return render("dashboard/report_print.html", province=province, period=period, rollup=rollup,
                   period_args=_period_args(period, province),
                   totals=rollup["totals"], rows=rollup["rows"], fields=fields, today=today,
-                  completeness=reports.completeness(province, period, today), steps=steps,
+                  titles={k: _phrases(fields[k]) for k in ("parent", "issuer", "signer_for", "signer_title")},
+                  recipients=recipients, dropped=dropped,
+                  completeness=completeness, missing=_missing_by_commune(completeness["missing"]), steps=steps,
                   no_step=[c for c in communes if not any(c["steps"])],
-                  by_service={s: sum(n for (sv, _g), n in by_cell.items() if sv == s) for s in SERVICES},
-                  by_group={g: sum(n for (_s, gr), n in by_cell.items() if gr == g) for g in GROUPS},
-                  services=SERVICES, groups=GROUPS, date_line=fmt_date(today))
+                  by_service=by_service, by_group=by_group, date_line=fmt_date(today))
