@@ -59,10 +59,11 @@ def test_dashboard_sort_filter_commune_export_print(make_page, world, figures, j
     with page.expect_download() as download:
         page.locator("#commune-table a", has_text="Excel").click()
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
-    rows = [[c.value for c in row] for row in book["Theo xã"].iter_rows(min_row=2)]
+    assert download.value.suggested_filename == "tong-hop-p-05-2025.xlsx"  # named after "Tỉnh P"
+    rows = [[c.value for c in row] for row in book["Theo xã"].iter_rows(min_row=8)]  # under the title block
     assert [r[2] for r in rows] == ["Xã B", "Xã D", "Toàn tỉnh"]  # the filtered table, and the province total
     assert rows[0][3:6] == [9, 10, -10.0]
-    assert book["Báo cáo chưa nộp"]["B2"].value == "Xã D"
+    assert book["Báo cáo chưa nộp"]["B8"].value == "Xã D"
 
     page.locator("#commune-table tbody a", has_text="Xã B").click()
     expect(page.locator("h1")).to_contain_text("Xã B · 05/2025")
