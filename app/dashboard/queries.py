@@ -1,11 +1,11 @@
 """Counts for the home pages, one aggregate query each, scoped by app.access."""
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.access import visible_units
 from app.equipment import queries as equipment
-from app.equipment.models import CONDITIONS
 from app.extensions import db
 from app.formatting import fold
 from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_status
@@ -13,7 +13,7 @@ from app.reports import queries as reports
 from app.reports.models import DRAFT, submitted_on_time
 from app.training import queries as training
 from app.units.models import CHECKLIST, LibraryPoint, Unit
-from app.units.queries import commune_point_ids
+from app.units.queries import commune_point_ids, province_point_ids
 from app.visits import queries as visits
 
 
@@ -41,8 +41,24 @@ def unit_counts(user) -> dict:
 # year earlier, the register, sessions, people trained, reports), each reading
 # only the period's rows; the rows are then put together per commune in Python.
 
-SORTS = ("name", "visits", "growth", "in_use", "broken", "liquidated", "online", "sessions", "trained", "report")
-SHOWS = ("all", "late", "missing", "returned", "below_target", "declining", "offline")
+SORTS = ("name", "visits", "growth", "computers", "computers_down", "online", "effective", "sessions", "trained",
+         "report")
+SHOWS = ("all", "late", "missing", "returned", "below_target", "declining", "offline", "not_effective")
+
+# What a library point must have to count as operating effectively (điểm hoạt động hiệu quả);
+# each province chooses which apply (Unit.effective_needs_*). A point must always be active.
+EFFECTIVE_CRITERIA = {
+    "computer": _l("a working, internet-connected computer on the period's last day"),
+    "visits": _l("reader visits recorded in every month of the period"),
+    "reports": _l("the commune's reports for the period submitted"),
+}
+# How the printout counts the points that miss each criterion.
+EFFECTIVE_FAILING = {
+    "computer": _l("Points without a working, internet-connected computer"),
+    "visits": _l("Points with a month without recorded visits"),
+    "reports": _l("Points whose commune's reports are missing"),
+}
+BELOW, WITHIN, ABOVE = "below", "within", "above"
 
 
 def _visit_ranges(period: Period, today: date):
@@ -50,23 +66,70 @@ def _visit_ranges(period: Period, today: date):
     return current, period.previous_window(today), current[0] <= current[1]
 
 
+def as_of(period: Period, today: date) -> date:
+    """The day a period's standing figures (register, checklist, effective points) are read on: its
+    last day, or the last complete day while it runs (the same day its visits are counted through)."""
+    return period.window(today)[1]
+
+
+def effective_points(province: Unit, period: Period, today: date, standing: dict[int, dict],
+                     states: dict[int, dict]) -> dict:
+    """Which active library points of the province operated effectively in
+    `period`, by the province's criteria: {"points": {point id: [failed
+    criteria]}, "by_commune": {commune id: {"points", "effective", "failed":
+    {criterion: points failing}}}, "total", "effective", "share" (percent,
+    None without points), "band" (below / within / above the target)}.
+    `standing` is equipment.standing_on() for the as_of day, `states` is
+    reports.report_states(). Two queries: the active points, their months with visits."""
+    points = db.session.execute(
+        select(LibraryPoint.id, LibraryPoint.commune_id).join(Unit, Unit.id == LibraryPoint.commune_id)
+        .where(Unit.parent_id == province.id, LibraryPoint.active.is_(True))).all()
+    months = [m.window(today) for m in period.months() if m.start < today]
+    visited = visits.months_with_visits(province.id, months) if province.effective_needs_visits else {}
+    out = {"points": {}, "by_commune": {}}
+    for point_id, commune_id in points:
+        failed = []
+        if province.effective_needs_computer and standing.get(point_id, {}).get("online", 0) == 0:
+            failed.append("computer")
+        if province.effective_needs_visits and visited.get(point_id, 0) < len(months):
+            failed.append("visits")
+        state = states.get(commune_id, {})
+        if province.effective_needs_reports and state.get("submitted", 0) < state.get("expected", 0):
+            failed.append("reports")
+        out["points"][point_id] = failed
+        commune = out["by_commune"].setdefault(commune_id, {"points": 0, "effective": 0, "failed": {}})
+        commune["points"] += 1
+        commune["effective"] += not failed
+        for key in failed:
+            commune["failed"][key] = commune["failed"].get(key, 0) + 1
+    out["total"] = len(points)
+    out["effective"] = sum(1 for failed in out["points"].values() if not failed)
+    out["share"] = out["effective"] * 100.0 / out["total"] if out["total"] else None
+    out["band"] = (None if out["share"] is None else BELOW if out["share"] < province.effective_target_min
+                   else ABOVE if out["share"] > province.effective_target_max else WITHIN)
+    return out
+
+
 def province_rollup(province: Unit, period: Period, today: date) -> dict:
     """The province dashboard for a period: one row per commune (visits, the
-    same dates last year, growth and target status, the register, computers
-    online, sessions held and people trained in the period, the period's
-    reports), the totals for the tiles, and the month's due dates."""
+    same dates last year, growth and target status, the register and computers
+    online on the period's last day, its points operating effectively, sessions
+    held and people trained in the period, the period's reports), the totals
+    for the tiles, and the month's due dates."""
     current, previous, started = _visit_ranges(period, today)
     now = visits.visits_by_commune(province.id, *current) if started else {}
     before = visits.visits_by_commune(province.id, *previous)
-    register = equipment.register_by_commune(province.id)
+    day = as_of(period, today)
+    standing = equipment.standing_on(province.id, day)
+    register = equipment.by_commune(standing)
     held = training.sessions_by_commune(province.id, period.start, period.end)
     trained = training.trained_by_commune(province.id, period.start, period.end)
     trained_year = training.trained_by_commune(province.id, date(period.year, 1, 1), period.end)
     states, deadlines = reports.report_states(province, period, today)
-    active_points = db.session.scalar(
-        select(func.count(LibraryPoint.id)).join(Unit, Unit.id == LibraryPoint.commune_id)
-        .where(Unit.parent_id == province.id, LibraryPoint.active.is_(True)))
-    empty_register = {**dict.fromkeys(CONDITIONS, 0), "online": 0, "points_online": 0}
+    effective = effective_points(province, period, today, standing, states)
+    changes = equipment.period_changes(province_point_ids(province.id), period.start, day)
+    empty_register = {"by_group": {}, "computers": 0, "computers_down": 0, "online": 0, "points_online": 0}
+    no_points = {"points": 0, "effective": 0, "failed": {}}
     rows = []
     for commune_id, state in states.items():
         n, last = now.get(commune_id, 0), before.get(commune_id, 0)
@@ -76,6 +139,7 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
             "growth": growth,
             "status": target_status(growth, province.growth_target_min),
             **register.get(commune_id, empty_register),
+            "effective": effective["by_commune"].get(commune_id, no_points),
             "sessions": held.get(commune_id, 0), "trained": trained.get(commune_id, {}).get("trained", 0),
             "report": {**{k: state[k] for k in ("status", "expected", "submitted", "on_time", "late", "approved",
                                                 "returned")}, "no_point": state["start"] is None},
@@ -83,6 +147,9 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
     rows.sort(key=lambda r: fold(r["name"]))
     comparable_now, comparable_before, left_out = visits.like_for_like(now, before)
     growth = growth_percent(comparable_now, comparable_before)
+    equipment_totals = {}
+    for r in rows:
+        equipment.add_groups(equipment_totals, r["by_group"])
     totals = {
         "visits": sum(now.values()), "last_year": sum(before.values()), "growth": growth, "left_out": left_out,
         "standing": target_status(growth, province.growth_target_min),
@@ -90,13 +157,15 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
         "submitted": sum(r["report"]["submitted"] for r in rows),
         "on_time": sum(r["report"]["on_time"] for r in rows), "approved": sum(r["report"]["approved"] for r in rows),
         "late": sum(r["report"]["late"] for r in rows),
-        "points": active_points, "points_online": sum(r["points_online"] for r in rows),
+        "points": effective["total"], "points_online": sum(r["points_online"] for r in rows),
         "sessions": sum(held.values()), "trained": sum(r["trained"] for r in rows),
         "trained_year": sum(t["trained"] for t in trained_year.values()),
         "target": {s: sum(1 for r in rows if r["status"] == s) for s in (MET, CLOSE, MISSED)},
-        **{c: sum(r[c] for r in rows) for c in CONDITIONS}, "online": sum(r["online"] for r in rows),
+        "by_group": equipment_totals, "liquidated": changes["liquidated"], "costs": changes["costs"],
+        **{k: sum(r[k] for r in rows) for k in ("computers", "computers_down", "online")},
     }
-    return {"rows": rows, "totals": totals, "deadlines": deadlines, "current": current, "previous": previous}
+    return {"rows": rows, "totals": totals, "deadlines": deadlines, "current": current, "previous": previous,
+            "as_of": day, "effective": effective}
 
 
 def select_rows(rows: list[dict], show: str = "all", q: str = "", sort: str = "name", descending: bool = False):
@@ -110,6 +179,7 @@ def select_rows(rows: list[dict], show: str = "all", q: str = "", sort: str = "n
         "below_target": lambda r: r["status"] in (CLOSE, MISSED),
         "declining": lambda r: r["status"] == MISSED,
         "offline": lambda r: r["online"] == 0,
+        "not_effective": lambda r: r["effective"]["effective"] < r["effective"]["points"],
     }[show if show in SHOWS else "all"]
     wanted = fold(q) if q else ""
     chosen = [r for r in rows if keep(r) and wanted in fold(r["name"])]
@@ -117,6 +187,7 @@ def select_rows(rows: list[dict], show: str = "all", q: str = "", sort: str = "n
         return sorted(chosen, key=lambda r: fold(r["name"]), reverse=descending)
     value = {
         "report": lambda r: (r["report"]["late"], r["report"]["expected"] - r["report"]["approved"]),
+        "effective": lambda r: r["effective"]["effective"],
     }.get(sort, lambda r: r[sort])
     known = [r for r in chosen if value(r) is not None]
     known.sort(key=lambda r: (value(r), fold(r["name"])), reverse=descending)
@@ -125,7 +196,7 @@ def select_rows(rows: list[dict], show: str = "all", q: str = "", sort: str = "n
 
 def commune_detail(commune: Unit, period: Period, today: date) -> dict:
     """A commune's figures for a period: per library point (visits, last year,
-    growth, the register) and per month (visits, last year, growth, the month's
+    growth, the register on the period's last day) and per month (visits, last year, growth, the month's
     report, sessions and people trained)."""
     province = commune.parent
     points = db.session.scalars(select(LibraryPoint).where(LibraryPoint.commune_id == commune.id)
@@ -134,8 +205,8 @@ def commune_detail(commune: Unit, period: Period, today: date) -> dict:
     current, previous, started = _visit_ranges(period, today)
     now = visits.totals_by_point(ids, *current) if started else {}
     before = visits.totals_by_point(ids, *previous)
-    register = equipment.register_by_point(province.id, commune.id)
-    empty_register = {**dict.fromkeys(CONDITIONS, 0), "online": 0}
+    register = equipment.standing_on(province.id, as_of(period, today), commune.id)
+    empty_register = {"by_group": {}, "computers": 0, "computers_down": 0, "online": 0}
     point_rows = []
     for point in points:
         n, last = now.get(point.id, 0), before.get(point.id, 0)

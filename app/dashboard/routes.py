@@ -5,9 +5,18 @@ from flask_login import current_user
 from app import charts, formatting, periods
 from app.access import can, login_required_for, own_commune, province_arg, province_for_page, requires, users_by_role
 from app.dashboard import bp
-from app.dashboard.queries import SHOWS, SORTS, commune_detail, province_rollup, select_rows, unit_counts
-from app.equipment.models import CONDITIONS
-from app.formatting import fmt_date, fmt_datetime, today_local
+from app.dashboard.queries import (
+    EFFECTIVE_CRITERIA,
+    EFFECTIVE_FAILING,
+    SHOWS,
+    SORTS,
+    commune_detail,
+    province_rollup,
+    select_rows,
+    unit_counts,
+)
+from app.equipment.models import CATEGORY_GROUPS, CONDITIONS, EVENT_KINDS
+from app.formatting import fmt_date, fmt_datetime, fmt_number, today_local
 from app.htmx import is_fragment_request, render
 from app.models_base import utcnow
 from app.reports import queries as reports
@@ -82,7 +91,7 @@ def province_dashboard():
                    "dir": state["dir"] if state["dir"] != "asc" else None}  # in the URLs; defaults left out
     return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
                   period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state,
-                  table_state=table_state, period_args=_period_args(period, province),
+                  table_state=table_state, period_args=_period_args(period, province), today=today,
                   years=periods.selectable_years(today, period.year),
                   oob=is_fragment_request())
 
@@ -109,8 +118,8 @@ def trends():
     province = _province()
     today = today_local()
     period = periods.from_args(request.args, today)
-    current = period.range_until(today)
-    rows = growth_by_commune(province, current, period.previous_year_range(today))
+    current = period.window(today)
+    rows = growth_by_commune(province, current, period.previous_window(today))
     bars = charts.growth_bars([(r["name"], r["growth"], r["status"]) for r in rows],
                               (province.growth_target_min, province.growth_target_max))
     return render("dashboard/trends.html", province=province, period=period, current=current, bars=bars,
@@ -124,7 +133,8 @@ def trends():
 
 def _commune_table(rows, totals, period):
     headers = [_("No."), _("Code"), _("Commune"), _("Visits"), _("Same dates last year"), _("Change (%)"),
-               _("Target"), *[str(label) for label in CONDITIONS.values()], _("Online computers in use"),
+               _("Target"), _("Computers in use"), _("Computers broken or under repair"),
+               _("Online computers in use"), _("Active library points"), _("Points operating effectively"),
                _("Training sessions"), _("People trained"), _("Reports expected"), _("Reports submitted"),
                _("Reports on time"), _("Reports late"), _("Reports approved")]
     if period.kind == "month":
@@ -134,7 +144,8 @@ def _commune_table(rows, totals, period):
     def line(number, code, name, r, report):
         out = [number, code, name, r["visits"], r["last_year"],
                round(r["growth"], 1) if r["growth"] is not None else None, standing[r.get("status")],
-               *[r[c] for c in CONDITIONS], r["online"], r["sessions"], r["trained"],
+               r["computers"], r["computers_down"], r["online"], r["effective"]["points"], r["effective"]["effective"],
+               r["sessions"], r["trained"],
                report["expected"], report["submitted"], report["on_time"], report["late"], report["approved"]]
         if period.kind == "month":
             out.append(str(STATES.get(report.get("status"), "")) if report.get("status") else "")
@@ -142,7 +153,9 @@ def _commune_table(rows, totals, period):
 
     body = [line(i, r["code"], r["name"], r, r["report"]) for i, r in enumerate(rows, start=1)]
     total_report = {k: totals[k] for k in ("expected", "submitted", "on_time", "late", "approved")}
-    body.append(line(None, "", _("Whole province"), {**totals, "status": totals["standing"]}, total_report))
+    effective = {"points": totals["effective"]["total"], "effective": totals["effective"]["effective"]}
+    body.append(line(None, "", _("Whole province"), {**totals, "status": totals["standing"], "effective": effective},
+                     total_report))
     return headers, body
 
 
@@ -170,7 +183,7 @@ def export(fmt: str):
     if fmt not in ("xlsx", "csv"):
         abort(404)
     province, today, period, rollup, _state, rows = _table()
-    communes = _commune_table(rows, rollup["totals"], period)
+    communes = _commune_table(rows, {**rollup["totals"], "effective": rollup["effective"]}, period)
     summary_headers, summary, missing_headers, missing = _completeness_tables(
         reports.completeness(province, period, today))
     name = f"tong-hop-{file_slug(province.name) or province.code}-{period.label.replace('/', '-').lower()}"
@@ -264,8 +277,11 @@ def printable():
     today = today_local()
     period = periods.from_args(request.args, today)
     rollup = province_rollup(province, period, today)
-    by_cell = breakdown(province_point_ids(province.id), *rollup["current"]) if rollup["current"][0] <= today else {}
-    steps, communes = progress_of(current_user, province.id)
+    start, end = rollup["current"]
+    by_cell = breakdown(province_point_ids(province.id), start, end) if start <= end else {}
+    steps, communes = progress_of(current_user, province.id, on=rollup["as_of"])
+    effective = rollup["effective"]
+    failing = {key: sum(1 for failed in effective["points"].values() if key in failed) for key in EFFECTIVE_CRITERIA}
     province_title = f"{province.division_type} {province.name}"
     fields = {
         "parent": _typed("parent", _("PEOPLE'S COMMITTEE OF %(province)s", province=province_title.upper())),
@@ -291,4 +307,10 @@ def printable():
                   recipients=recipients, dropped=dropped,
                   completeness=completeness, missing=_missing_by_commune(completeness["missing"]), steps=steps,
                   no_step=[c for c in communes if not any(c["steps"])],
-                  by_service=by_service, by_group=by_group, date_line=fmt_date(today))
+                  by_service=by_service, by_group=by_group, date_line=fmt_date(today),
+                  as_of=rollup["as_of"], effective=effective, conditions=CONDITIONS, category_groups=CATEGORY_GROUPS,
+                  criteria=[str(label) for key, label in EFFECTIVE_CRITERIA.items()
+                            if getattr(province, f"effective_needs_{key}")],
+                  failing=failing, failing_labels=EFFECTIVE_FAILING,
+                  cost_parts=[f"{EVENT_KINDS[kind].lower()} {fmt_number(cost)}"
+                              for kind, cost in rollup["totals"]["costs"].items()])

@@ -21,6 +21,16 @@ CATEGORIES = {
     "network": _l("Network device"),
     "other": _l("Other"),
 }
+# How the figures group the categories: like with like, never one sum of unlike things.
+CATEGORY_GROUPS = {
+    "computers": (_l("Computers"), ("computer",)),
+    "printers": (_l("Printers"), ("printer",)),
+    "audio_visual": (_l("Audio-visual"), ("audio_visual",)),
+    "network": (_l("Network devices"), ("network",)),
+    "furniture": (_l("Furniture"), ("cabinet", "shelf", "desk", "chair")),
+    "other": (_l("Other"), ("other",)),
+}
+GROUP_OF = {category: group for group, (_label, categories) in CATEGORY_GROUPS.items() for category in categories}
 IN_USE, BROKEN, UNDER_REPAIR, LIQUIDATED = "in_use", "broken", "under_repair", "liquidated"
 CONDITIONS = {
     IN_USE: _l("In use"),

@@ -2,14 +2,20 @@
 
 Every roll-up is one aggregate query with GROUP BY; none loops in Python over rows.
 """
-from sqlalchemy import and_, case, extract, func, select
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, case, extract, func, or_, select
 
 from app.access import visible_units
 from app.equipment.models import (
     ACTIVE_CONDITIONS,
+    BROKEN,
     CONDITIONS,
+    GROUP_OF,
     IN_USE,
     LIQUIDATED,
+    UNDER_REPAIR,
     EquipmentEvent,
     EquipmentItem,
     StockTake,
@@ -151,6 +157,113 @@ def register_by_commune(province_id: int) -> dict[int, dict]:
             commune[key] += point[key]
         commune["points_online"] += point["active"] and point["online"] > 0
     return out
+
+
+# --- The register as it stood on a day ------------------------------------------------
+#
+# A period's figures are those of its last day, so a report printed months
+# later says the same: an item counts once received (received_on, or when it
+# was entered), in the condition its history gives for that day.
+
+COST_KINDS = ("maintenance", "repair", "replacement", "upgrade")
+
+
+def condition_on(events: list[tuple[date, str | None, str | None]], day: date, current: str) -> str:
+    """An item's condition on `day` from its condition events [(occurred_on,
+    old, new)] in order: the last change by then, else what the first later
+    change started from, else the condition it has now."""
+    before = [new for occurred_on, _old, new in events if occurred_on <= day]
+    if before:
+        return before[-1]
+    return events[0][1] or current if events else current
+
+
+def standing_on(province_id: int, day: date, commune_id: int | None = None) -> dict[int, dict]:
+    """Per library point of the province (or of one commune) on `day`:
+    {"commune_id", "active", "by_group": {group: {condition: quantity}},
+    "computers": computers in use, "computers_down": broken or under repair,
+    "online": computers in use and online}. Two queries: the items, and their
+    condition changes."""
+    item = EquipmentItem
+    entered_by = datetime.combine(day + timedelta(days=1), time(), timezone(timedelta(hours=7)))
+    where = [Unit.parent_id == province_id,
+             or_(item.received_on <= day, and_(item.received_on.is_(None), item.created_at < entered_by))]
+    if commune_id is not None:
+        where.append(LibraryPoint.commune_id == commune_id)
+    items = db.session.execute(
+        select(item.id, item.point_id, LibraryPoint.commune_id, LibraryPoint.active, item.category, item.quantity,
+               item.condition, item.internet_connected)
+        .join(LibraryPoint, LibraryPoint.id == item.point_id).join(Unit, Unit.id == LibraryPoint.commune_id)
+        .where(*where)).all()
+    changes = defaultdict(list)
+    for item_id, occurred_on, old, new in db.session.execute(
+            select(EquipmentEvent.item_id, EquipmentEvent.occurred_on, EquipmentEvent.old_condition,
+                   EquipmentEvent.new_condition)
+            .join(item, item.id == EquipmentEvent.item_id).join(LibraryPoint, LibraryPoint.id == item.point_id)
+            .join(Unit, Unit.id == LibraryPoint.commune_id)
+            .where(*where, EquipmentEvent.new_condition.is_not(None))
+            .order_by(EquipmentEvent.occurred_on, EquipmentEvent.id)):
+        changes[item_id].append((occurred_on, old, new))
+    points = {}
+    for item_id, point_id, commune, active, category, quantity, current, online in items:
+        point = points.setdefault(point_id, {"commune_id": commune, "active": bool(active), "by_group": {},
+                                             "computers": 0, "computers_down": 0, "online": 0})
+        condition = condition_on(changes.get(item_id, []), day, current)
+        group = point["by_group"].setdefault(GROUP_OF.get(category, "other"), dict.fromkeys(CONDITIONS, 0))
+        group[condition] = group.get(condition, 0) + quantity
+        if category == "computer":
+            point["computers"] += quantity if condition == IN_USE else 0
+            point["computers_down"] += quantity if condition in (BROKEN, UNDER_REPAIR) else 0
+            point["online"] += quantity if condition == IN_USE and online else 0
+    return points
+
+
+def by_commune(standing: dict[int, dict]) -> dict[int, dict]:
+    """standing_on() summed per commune, with its active points that had an online computer in use."""
+    out = {}
+    for point in standing.values():
+        commune = out.setdefault(point["commune_id"], {"by_group": {}, "computers": 0, "computers_down": 0,
+                                                      "online": 0, "points_online": 0})
+        add_groups(commune["by_group"], point["by_group"])
+        for key in ("computers", "computers_down", "online"):
+            commune[key] += point[key]
+        commune["points_online"] += point["active"] and point["online"] > 0
+    return out
+
+
+def add_groups(into: dict, more: dict) -> dict:
+    """Adds {group: {condition: quantity}} `more` into `into`."""
+    for group, by_condition in more.items():
+        target = into.setdefault(group, dict.fromkeys(CONDITIONS, 0))
+        for condition, quantity in by_condition.items():
+            target[condition] += quantity
+    return into
+
+
+def period_changes(point_ids, start: date, end: date) -> dict:
+    """The register's changes in [start, end]: {"liquidated": items liquidated
+    in the period and still liquidated at its end (each once, however often
+    it was liquidated and restored), "costs": {event kind: cost}}. Two queries."""
+    in_period = (select(EquipmentEvent.item_id).join(EquipmentItem, EquipmentItem.id == EquipmentEvent.item_id)
+                 .where(EquipmentItem.point_id.in_(point_ids), EquipmentEvent.kind == "liquidation",
+                        EquipmentEvent.occurred_on.between(start, end)))
+    changes, current = defaultdict(list), {}
+    for item_id, condition, occurred_on, old, new in db.session.execute(
+            select(EquipmentItem.id, EquipmentItem.condition, EquipmentEvent.occurred_on,
+                   EquipmentEvent.old_condition, EquipmentEvent.new_condition)
+            .join(EquipmentEvent, EquipmentEvent.item_id == EquipmentItem.id)
+            .where(EquipmentItem.id.in_(in_period), EquipmentEvent.new_condition.is_not(None))
+            .order_by(EquipmentEvent.occurred_on, EquipmentEvent.id)):
+        changes[item_id].append((occurred_on, old, new))
+        current[item_id] = condition
+    liquidated = [i for i in changes if condition_on(changes[i], end, current[i]) == LIQUIDATED]
+    costs = dict(db.session.execute(
+        select(EquipmentEvent.kind, func.sum(EquipmentEvent.cost))
+        .join(EquipmentItem, EquipmentItem.id == EquipmentEvent.item_id)
+        .where(EquipmentItem.point_id.in_(point_ids), EquipmentEvent.kind.in_(COST_KINDS),
+               EquipmentEvent.occurred_on.between(start, end), EquipmentEvent.cost.is_not(None))
+        .group_by(EquipmentEvent.kind)).all())
+    return {"liquidated": len(liquidated), "costs": {k: int(v) for k, v in costs.items() if v}}
 
 
 # --- What a period report shows ------------------------------------------------------

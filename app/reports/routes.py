@@ -6,13 +6,14 @@ from flask_login import current_user
 from app import periods
 from app.access import can, login_required_for, province_arg, province_for_page, requires
 from app.audit import models as audit
+from app.editing import edit
 from app.equipment.models import EVENT_KINDS
 from app.extensions import db
 from app.formatting import today_local
 from app.htmx import is_fragment_request, redirect, render, render_form_errors
 from app.periods import MONTH, QUARTER, YEAR, Period
 from app.reports import bp, queries, snapshots, workflow
-from app.reports.forms import CommentForm, DeadlineForm, QueueFilterForm, StepForm
+from app.reports.forms import CommentForm, DeadlineForm, QueueFilterForm, ReportingForm, StepForm
 from app.reports.models import APPROVED, RETURNED, STATES, SUBMITTED, PeriodDeadline, default_due_on, submitted_on_time
 from app.units.models import COMMUNE, PROVINCE, Unit
 from app.visits.models import GROUPS, SERVICES
@@ -46,9 +47,11 @@ def _page_context(commune: Unit, period: Period, **forms) -> dict:
     comment = forms.get("comment") or CommentForm(formdata=None, version=version)
     return {
         "commune": commune, "period": period, "report": report, "state": report.status if report else "draft",
-        "due": due, "on_time": submitted_on_time(report.submitted_at, due) if report else None,
+        "due": due, "on_time": submitted_on_time(report.first_submitted_at, due) if report else None,
         "ended": period.end < today_local(), "summary": queries.period_summary(commune, period),
-        "history": history, "step_form": step, "comment_form": comment, "points": queries.points_of(commune),
+        "history": history, "resubmissions": [e.created_at for e in history if e.action == "submit"][1:],
+        "today": today_local(), "step_form": step, "comment_form": comment, "points": queries.points_of(commune),
+        "expected": queries.is_expected(queries.reporting_starts(commune.parent, commune.id).get(commune.id), period),
         "services": SERVICES, "groups": GROUPS, "event_kinds": EVENT_KINDS, "actions": ACTIONS,
         # A callable, so the changes section compares with the page's own summary instead of reading it again.
         "changes": lambda summary: snapshots.changes(report, summary),
@@ -265,3 +268,18 @@ def set_deadline(commune: Unit, year: int, month: int):
 @bp.app_template_filter("report_state")
 def report_state(key):
     return str(STATES.get(key, key))
+
+
+@bp.route("/provinces/<int:id>/reporting", methods=["GET", "POST"])
+@requires("reports.settings", load=Unit)
+def settings(province: Unit):
+    """The province's reporting rules: from which month reports are expected,
+    and what makes a library point operate effectively, with its target band."""
+    if province.kind != PROVINCE:
+        abort(404)
+    return edit(province, lambda **kw: ReportingForm(obj=province, **kw), "reports/settings.html",
+                fields=("reporting_from", "effective_needs_computer", "effective_needs_visits",
+                        "effective_needs_reports", "effective_target_min", "effective_target_max"),
+                unit_id=province.id, location=url_for("dashboard.province_dashboard", province=province.id),
+                province=province,
+                message=lambda: _("The reporting rules of %(province)s were saved.", province=province.name))

@@ -1,5 +1,7 @@
 """Queries over units and library points, always scoped by app.access."""
-from sqlalchemy import func, select
+from datetime import date
+
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app.access import scope_points, visible_units
@@ -30,15 +32,20 @@ def points_for(user, commune_id=None, q=None, include_inactive=False, limit=500)
     return db.session.scalars(query.order_by(Unit.name, LibraryPoint.name).limit(limit)).all()
 
 
-def progress_of(user, province_id: int | None = None):
+def progress_of(user, province_id: int | None = None, on: date | None = None):
     """Digital-library progress over the communes `user` may see: points that
     reached each step, and per commune its active points and how many of them
-    reached each step (one GROUP BY)."""
+    reached each step (one GROUP BY). With `on`, as it stood that day: a step
+    counts when it is dated on or before it (a period's figures are those of its last day)."""
     steps = [getattr(LibraryPoint, key) for key in CHECKLIST]
+    joined = (LibraryPoint.commune_id == Unit.id) & LibraryPoint.active.is_(True)
+    if on is not None:
+        steps = [case((step <= on, step)) for step in steps]
+        joined &= or_(LibraryPoint.opened_on.is_(None), LibraryPoint.opened_on <= on)
     rows = db.session.execute(
         select(Unit.id, Unit.name, func.count(LibraryPoint.id), *[func.count(step) for step in steps])
         .select_from(Unit)
-        .join(LibraryPoint, (LibraryPoint.commune_id == Unit.id) & LibraryPoint.active.is_(True), isouter=True)
+        .join(LibraryPoint, joined, isouter=True)
         .where(Unit.id.in_(visible_units(user)), *([Unit.parent_id == province_id] if province_id else []))
         .group_by(Unit.id, Unit.name)
     ).all()

@@ -6,7 +6,7 @@ ix_visit_count_point_day; nothing loops in Python over communes or days.
 from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, func, literal, select, union_all, update
+from sqlalchemy import bindparam, case, func, literal, select, union_all, update
 
 from app import periods
 from app.charts import TREND_YEARS
@@ -201,6 +201,20 @@ def visits_by_commune(province_id: int, start: date, end: date) -> dict[int, int
         .group_by(LibraryPoint.commune_id)
     )
     return {commune_id: int(n) for commune_id, n in rows}
+
+
+def months_with_visits(province_id: int, months: list[tuple[date, date]]) -> dict[int, int]:
+    """{point id: how many of `months` (each a (first, last) day range) have
+    recorded visits} for the points of a province. One GROUP BY point."""
+    if not months:
+        return {}
+    per_month = [func.max(case((VisitCount.day.between(first, last), 1), else_=0)) for first, last in months]
+    rows = db.session.execute(
+        select(VisitCount.point_id, *per_month)
+        .where(VisitCount.point_id.in_(province_point_ids(province_id)),
+               VisitCount.day.between(months[0][0], months[-1][1]), VisitCount.count > 0)
+        .group_by(VisitCount.point_id))
+    return {point_id: sum(flags) for point_id, *flags in rows}
 
 
 def growth_by_commune(province: Unit, current: tuple[date, date], previous: tuple[date, date]) -> list[dict]:
