@@ -66,7 +66,7 @@ def test_submit_return_correct_resubmit_approve_then_locked(make_page, app, worl
 
     province.goto(queue_url)
     province.evaluate("window.noReload = true")
-    province.locator(f"{row} button[formaction$='/approve']").click()
+    province.locator(f"{row} form[action$='/approve'] button").click()
     expect(province.locator(f"{row} .state-approved")).to_be_visible()
     assert province.evaluate("window.noReload") is True
     assert report_state(app, world.commune_a.id) == "approved"
