@@ -3,7 +3,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import charts, formatting, periods
-from app.access import can, login_required_for, own_commune, province_arg, province_for_page, requires, users_by_role
+from app.access import (
+    can,
+    login_required_for,
+    own_commune,
+    province_arg,
+    province_for_page,
+    province_in_scope,
+    requires,
+    users_by_role,
+)
 from app.dashboard import bp
 from app.dashboard.queries import (
     EFFECTIVE_CRITERIA,
@@ -41,6 +50,8 @@ def home():
         context["due_reports"] = reports.due_reports(commune, today_local())
     elif can(current_user, "home.users"):
         context["users_by_role"] = users_by_role(current_user)
+    if can(current_user, "reports.queue") and (province := province_in_scope(current_user)) is not None:
+        context["reports"] = reports.waiting_for_the_province(province, today_local())
     return render("dashboard/home.html", **context)
 
 

@@ -200,7 +200,7 @@ def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int
     """Per commune of the province, its reports of the months of `period` that
     have ended: {commune id: {"name", "months": {month: (status, first submitted)},
     "start" (its first expected month, None without an active point),
-    "expected", "submitted", "on_time", "late", "approved", "returned",
+    "expected", "submitted", "on_time", "late" (late or overdue), "overdue", "approved", "returned",
     "status" (the month's, for a one-month period)}}, and each month's due date.
     Two queries: the communes with their reports, and when each starts. A
     report is late when first submitted after its due date, or not submitted
@@ -222,7 +222,7 @@ def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int
         if month:
             state["months"][month] = (status, submitted_at)
     for state in states.values():
-        counts = {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "approved": 0, "returned": 0}
+        counts = {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "overdue": 0, "approved": 0, "returned": 0}
         for month in months:
             if not is_expected(state["start"], month):
                 continue
@@ -232,6 +232,7 @@ def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int
             counts["submitted"] += submitted_at is not None
             counts["on_time"] += bool(on_time)
             counts["late"] += on_time is False or (submitted_at is None and today > deadlines[month.number])
+            counts["overdue"] += submitted_at is None and today > deadlines[month.number]
             counts["approved"] += status == APPROVED
             counts["returned"] += status == RETURNED
         state.update(counts)
@@ -257,3 +258,18 @@ def completeness(province: Unit, period: Period, today: date) -> dict:
                                           "due": deadlines[month.number], "status": status})
     result["missing"].sort(key=lambda m: (m["period"].number, fold(m["name"])))
     return result
+
+
+def waiting_for_the_province(province: Unit, today: date) -> dict:
+    """For the province home: reports waiting for approval (any month), and of
+    the last month that has ended, those submitted late and those overdue.
+    Three queries."""
+    month = periods.last_complete_month(today)
+    states, deadlines = report_states(province, month, today)
+    waiting = db.session.scalar(
+        select(func.count(PeriodReport.id)).join(Unit, Unit.id == PeriodReport.commune_id)
+        .where(Unit.parent_id == province.id, PeriodReport.status == SUBMITTED))
+    overdue = sum(state["overdue"] for state in states.values())
+    return {"province": province, "month": month, "due": deadlines.get(month.number), "waiting": waiting,
+            "overdue": overdue, "late": sum(state["late"] for state in states.values()) - overdue,
+            "expected": sum(state["expected"] for state in states.values())}
