@@ -31,6 +31,8 @@ def demo_reports(province, communes, years):
     for _ in range(MONTHS):
         months.append(Period.month(day.year, day.month))
         day = day.replace(day=1) - timedelta(days=1)
+    if province.reporting_from is None:
+        province.reporting_from = months[-1].start  # the province reports from the first demo month
     for commune in communes:
         rng = random.Random(commune.id * 31337)
         for period in months:
