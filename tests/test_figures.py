@@ -280,3 +280,18 @@ def test_the_province_home_counts_reports_waiting_late_and_overdue(app, world, a
     card = as_user("province_staff_p").get("/").get_data(as_text=True).split('id="reports-waiting"')[1]
     # Waiting: A's October and November; late: A's November (07/12); overdue: B's November, of 2 expected.
     assert numbers(card)[:3] == ["2", "1", "1/2"]
+
+
+def test_a_report_not_yet_due_does_not_make_a_point_ineffective(app, world, frozen):
+    """November 2026 is due on 05/12: on 02/12 point A (online computer, visits in November, no report yet)
+    operates effectively; on 08/12, with the report still missing, it does not."""
+    with app.app_context():
+        db.session.add(EquipmentItem(point_id=world.point_a.id, category="computer", description="Máy",
+                                     condition="in_use", internet_connected=True, received_on=date(2026, 1, 5)))
+        visits(world.point_a.id, (date(2026, 11, 3), 4))
+        db.session.commit()
+        province = db.session.get(Unit, world.province_p.id)
+        november = Period.month(2026, 11)
+        for today, failed in ((date(2026, 12, 2), []), (date(2026, 12, 8), ["reports"])):
+            frozen(today)
+            assert province_rollup(province, november, today)["effective"]["points"][world.point_a.id] == failed

@@ -50,7 +50,7 @@ SHOWS = ("all", "late", "missing", "returned", "below_target", "declining", "off
 EFFECTIVE_CRITERIA = {
     "computer": _l("a working, internet-connected computer on the period's last day"),
     "visits": _l("reader visits recorded in every month of the period"),
-    "reports": _l("the commune's reports for the period submitted"),
+    "reports": _l("the commune's reports of the period that are due submitted"),
 }
 # How the printout counts the points that miss each criterion.
 EFFECTIVE_FAILING = {
@@ -94,7 +94,7 @@ def effective_points(province: Unit, period: Period, today: date, standing: dict
         if province.effective_needs_visits and visited.get(point_id, 0) < len(months):
             failed.append("visits")
         state = states.get(commune_id, {})
-        if province.effective_needs_reports and state.get("submitted", 0) < state.get("expected", 0):
+        if province.effective_needs_reports and state.get("overdue", 0):  # one not yet due is not missing
             failed.append("reports")
         out["points"][point_id] = failed
         commune = out["by_commune"].setdefault(commune_id, {"points": 0, "effective": 0, "failed": {}})

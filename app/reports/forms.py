@@ -85,7 +85,7 @@ class ReportingForm(VersionedForm):
     reporting_from = MonthField(_l("First reported month (mm/yyyy)"), validators=[Optional()])
     effective_needs_computer = BooleanField(_l("A working, internet-connected computer on the period's last day"))
     effective_needs_visits = BooleanField(_l("Reader visits recorded in every month of the period"))
-    effective_needs_reports = BooleanField(_l("The commune's reports for the period submitted"))
+    effective_needs_reports = BooleanField(_l("The commune's reports of the period that are due submitted"))
     effective_target_min = PercentField(_l("Target: lowest share (%)"),
                                         validators=[InputRequired(), NumberRange(min=0, max=100)])
     effective_target_max = PercentField(_l("Target: highest share (%)"),

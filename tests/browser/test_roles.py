@@ -69,7 +69,7 @@ def test_province_approves_a_report(make_page, app, world, viewport, javascript)
     page.locator("nav a[href='/reports']").click()
     page.goto("/reports?month=2025-06")
     row = page.locator(f"#queue-{world.commune_a.id}")
-    row.locator("button[formaction$='/approve']").click()
+    row.locator("form[action$='/approve'] button").click()
     expect(page.locator(f"#queue-{world.commune_a.id} .state-approved")).to_be_visible()
     assert scalar(app, select(PeriodReport.status).where(PeriodReport.commune_id == world.commune_a.id)) == "approved"
     assert problems == []
