@@ -57,7 +57,7 @@ def test_recipients_are_typed_and_never_include_the_issuer(as_user):
                   "UBND tỉnh P (để b/c);\r\n- Lưu: VT, TV.")
     assert recipients_of(html) == ["Như trên;", "UBND tỉnh P (để b/c);", "Lưu: VT, TV."]
     notice = part(html, '<p class="notice" role="status">', "</p>")
-    assert "SO VAN HOA,  THE THAO VA DU LICH;" in notice  # the screen says which line was left out
+    assert "SO VAN HOA,  THE THAO VA DU LICH." in notice  # the screen says which line was left out
     textarea = part(html, '<textarea name="recipients"', "</textarea>")
     assert "SO VAN HOA" not in textarea and "UBND tỉnh P (để b/c);" in textarea  # the next update sends it no more
     assert 'class="notice"' not in report(client, issuer=ISSUER, recipients="Như trên;\nLưu: VT.")

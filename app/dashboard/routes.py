@@ -239,7 +239,7 @@ def _recipients(text: str, issuer: str) -> tuple[list[str], list[str]]:
         if not line:
             continue
         if formatting.fold(line.rstrip(" ;.,:")) == formatting.fold(issuer):
-            dropped.append(line)
+            dropped.append(line.rstrip(" ;.,:"))  # the message ends the sentence
         elif len(kept) < RECIPIENTS_LINES:
             kept.append(line)
     return kept, dropped
