@@ -31,12 +31,12 @@ extract: $(VENV)/.runtime
 	$(BIN)/pybabel update -N --no-wrap --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/python tools/fill_en_catalog.py translations/en/LC_MESSAGES/messages.po
 
-## run: set up, migrate, load demo data into an empty database, serve with gunicorn
+## run: set up, migrate, load demo data into an empty database, serve with gunicorn (gthread workers: gunicorn.conf.py)
 run: translations
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 ## test: the whole suite on SQLite, then again on a throw-away PostgreSQL cluster
 test: lint test-sqlite test-postgres
