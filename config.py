@@ -4,6 +4,8 @@ DATABASE_URL  SQLAlchemy URL; default: SQLite file instance/sothuvien.db
 SECRET_KEY    signs sessions and CSRF tokens; in development a key is generated
               once into instance/secret_key when absent
 APP_ENV       development (default) | production | test
+PROXY_COUNT   reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (0)
+SESSION_MAX_AGE_DAYS  a login ends this many days after it began, in use or not (7)
 """
 import os
 import secrets
@@ -46,7 +48,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    DEVICE_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    # The absolute limit: a server-side session older than this no longer loads.
+    SESSION_MAX_AGE = 60 * 60 * 24 * float(os.environ.get("SESSION_MAX_AGE_DAYS", "7"))
     REMEMBER_COOKIE_DURATION = 0
 
     # A form left open for hours on a slow phone must still post.
@@ -59,12 +64,23 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("vi", "en")
 
-    # Login throttling: counted in the database so it holds across app servers.
+    # Login throttling (see app/users/auth.py): counted in the database so it holds
+    # across app servers. A browser that has logged in to an account before carries
+    # a signed device cookie for it; its failures count against that device only.
+    # Failures from other browsers count per account, per account and address and
+    # per address, and their locks never stop a known device's correct login.
+    LOGIN_MAX_FAILURES_PER_DEVICE = 5
     LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 30
     LOGIN_MAX_FAILURES_PER_ADDRESS = 50
     LOGIN_FAILURE_WINDOW_MINUTES = 15
+    # Each lock of the same counter lasts twice as long as the one before, up to the cap;
+    # a counter with no lock for a day starts again from the first length.
     LOGIN_LOCK_MINUTES = 15
+    LOGIN_LOCK_MAX_MINUTES = 24 * 60
+    LOGIN_LOCK_RESET_HOURS = 24
+    DEVICE_COOKIE_NAME = "device"
+    DEVICE_COOKIE_DAYS = 365
 
     # Number of reverse proxies in front of gunicorn whose X-Forwarded-For is trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
@@ -79,6 +95,7 @@ class DevelopmentConfig(Config):
 class ProductionConfig(Config):
     APP_ENV = "production"
     SESSION_COOKIE_SECURE = True
+    DEVICE_COOKIE_SECURE = True
 
 
 class TestConfig(Config):

@@ -56,6 +56,7 @@ class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
 
     # Flask-Login: the id kept in the cookie is the server-side session's token.
     session_id = None  # not a column: set when the session is loaded or started
+    session_started_at = None  # not a column: when the loaded session began
 
     @property
     def is_active(self) -> bool:
@@ -74,19 +75,21 @@ class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def start_session(self, source_address: str = "") -> "UserSession":
-        session = UserSession(id=new_session_token(), user=self, source_address=source_address[:64])
+        session = UserSession(id=new_session_token(), user=self, source_address=source_address[:64],
+                              created_at=utcnow())
         db.session.add(session)
-        self.session_id = session.id
+        self.session_id, self.session_started_at = session.id, session.created_at
         return session
 
-    def end_sessions(self, keep: str | None = None) -> None:
-        """End every session of this user (but `keep`), on every app server."""
+    def end_sessions(self, keep: str | None = None) -> int:
+        """End every session of this user (but `keep`), on every app server;
+        returns how many ended."""
         if self.id is None:
-            return
+            return 0
         query = delete(UserSession).where(UserSession.user_id == self.id)
         if keep:
             query = query.where(UserSession.id != keep)
-        db.session.execute(query)
+        return db.session.execute(query).rowcount
 
     @property
     def role_label(self) -> str:
@@ -123,7 +126,10 @@ class UserSession(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed-login counter per key ('account:NAME' or 'address:IP')."""
+    """Failed-login counter per key: 'device:NAME|NONCE' (a known browser of
+    one account), 'pair:NAME|IP', 'account:NAME' or 'address:IP' (see
+    app.users.auth). `locked_until` stays after a lock has ended: the next
+    lock of the same key is then twice as long (`locks` counts them)."""
 
     __tablename__ = "login_throttle"
 
@@ -131,3 +137,13 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locks: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @property
+    def kind(self) -> str:
+        return self.key.split(":", 1)[0]
+
+    @property
+    def subject(self) -> str:
+        """The account, address or account|address the key counts."""
+        return self.key.split(":", 1)[1] if ":" in self.key else self.key
