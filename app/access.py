@@ -130,6 +130,8 @@ RULES = {
     "dashboard.commune": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
+    # Failed-login limits (accounts, addresses, devices) and lifting them.
+    "users.throttles": lambda u, o: False,
     "units.view": lambda u, o: False,
     # Province-wide pages: an administrator picks the province; everyone else sees their own.
     "units.pick_province": lambda u, o: False,

@@ -1,10 +1,12 @@
-"""Session loading, the login redirect and failed-login throttling."""
+"""Session loading, the login redirect, device cookies and failed-login throttling."""
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, literal, select, update
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
@@ -25,15 +27,32 @@ def load_user(session_id: str):
 
     The user's unit comes in the same statement: every page's header names it,
     and the access checks walk up to it (a librarian's commune is then found in
-    the session, not read again for each object of that commune)."""
-    user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
+    the session, not read again for each object of that commune).
+
+    A session older than SESSION_MAX_AGE is refused and deleted, however
+    busy it was: the idle limit (PERMANENT_SESSION_LIFETIME) alone would let
+    a session in daily use, or a stolen cookie, live for ever."""
+    row = db.session.execute(
+        select(User, UserSession.created_at).join(UserSession, UserSession.user_id == User.id)
         .options(joinedload(User.unit))
         .where(UserSession.id == session_id, User.active.is_(True))
-    )
-    if user is not None:
-        user.session_id = session_id
+    ).first()
+    if row is None:
+        return None
+    user, started = row
+    if started <= utcnow() - timedelta(seconds=current_app.config["SESSION_MAX_AGE"]):
+        # Loaded first thing in a request (the before_request hooks ask), so nothing else is pending.
+        db.session.execute(delete(UserSession).where(UserSession.id == session_id))
+        db.session.commit()
+        return None
+    user.session_id = session_id
+    user.session_started_at = started
     return user
+
+
+def session_ends_at(user):
+    """When the user's current session ends at the latest (its absolute age)."""
+    return user.session_started_at + timedelta(seconds=current_app.config["SESSION_MAX_AGE"])
 
 
 @login_manager.unauthorized_handler
@@ -48,23 +67,87 @@ def unauthorized():
     return redirect(url_for("users.login", next=request.full_path.rstrip("?")), code=303)
 
 
+# --- Device cookies -------------------------------------------------------------
+#
+# OWASP's "slow down online guessing with device cookies" (ASVS 5.0 V6.3): a
+# successful login gives the browser a signed cookie naming the account and a
+# random nonce. A browser that shows a valid one for the username it tries is a
+# known device: its failures count against that device only, and no lock
+# earned by other browsers (on the account or on the address) stops it. A
+# shared commune computer keeps cookies for its last few accounts.
+
+DEVICE_ENTRIES = 5  # accounts remembered per browser
+_DEVICE_SALT = "login-device"
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_DEVICE_SALT)
+
+
+def _device_entries() -> list[tuple[str, str]]:
+    """(username, nonce) pairs of the request's device cookie; none when it
+    is missing, forged or older than DEVICE_COOKIE_DAYS."""
+    value = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+    if not value:
+        return []
+    try:
+        entries = _device_serializer().loads(value, max_age=current_app.config["DEVICE_COOKIE_DAYS"] * 86400)
+    except (BadData, ValueError, TypeError):
+        return []
+    if not isinstance(entries, list):
+        return []
+    return [(e[0], e[1]) for e in entries
+            if isinstance(e, list) and len(e) == 2 and all(isinstance(v, str) for v in e)][:DEVICE_ENTRIES]
+
+
+def known_device(username: str) -> str | None:
+    """The nonce of this browser's device cookie for `username`, or None (an unknown device)."""
+    name = username.lower()[:40]
+    return next((nonce for entry_name, nonce in _device_entries() if entry_name == name), None)
+
+
+def issue_device_cookie(response, username: str) -> None:
+    """A new device nonce for `username` (after a successful login), first in
+    the browser's list; the other accounts' entries are kept."""
+    name = username.lower()[:40]
+    entries = [[name, secrets.token_urlsafe(16)]]
+    entries += [[n, nonce] for n, nonce in _device_entries() if n != name]
+    cfg = current_app.config
+    response.set_cookie(
+        cfg["DEVICE_COOKIE_NAME"], _device_serializer().dumps(entries[:DEVICE_ENTRIES]),
+        max_age=cfg["DEVICE_COOKIE_DAYS"] * 86400, httponly=True, samesite="Lax",
+        secure=bool(cfg["DEVICE_COOKIE_SECURE"] or cfg["APP_ENV"] == "production"),
+    )
+
+
 # --- Throttling ----------------------------------------------------------------
 #
 # Every attempt is counted *before* the password is checked (an atomic upsert
 # that returns the new count), so parallel guesses cannot slip past the limit.
-# Three counters: the account from one address (a low limit: guessing), the
-# account from anywhere (higher: distributed guessing) and the address over
-# all accounts (highest: spraying one password over many accounts). A success
-# clears the account's counters and takes itself back off the address's.
+#
+# From a known device, one counter: that device (a low limit). From any other
+# browser, three: the account from one address (low: guessing), the account
+# from anywhere (higher: distributed guessing) and the address over all
+# accounts (highest: spraying one password over many accounts). A username
+# with no account counts only on keys of the address, so made-up names never
+# lock a real account. Each lock of a key lasts twice as long as the one
+# before (up to LOGIN_LOCK_MAX_MINUTES); a key with no lock for
+# LOGIN_LOCK_RESET_HOURS starts again from LOGIN_LOCK_MINUTES.
 
-def _limits(username: str, address: str) -> dict[str, int]:
+def device_key(username: str, nonce: str) -> str:
+    return f"device:{username.lower()[:40]}|{nonce[:40]}"
+
+
+def _limits(username: str, address: str, device: str | None = None, account_exists: bool = True) -> dict[str, int]:
     cfg = current_app.config
     name = username.lower()[:40]
-    return {
-        f"pair:{name}|{address}": cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
-        f"account:{name}": cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        f"address:{address}": cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-    }
+    if device:
+        return {device_key(name, device): cfg["LOGIN_MAX_FAILURES_PER_DEVICE"]}
+    limits = {f"pair:{name}|{address}": cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]}
+    if account_exists:
+        limits[f"account:{name}"] = cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    limits[f"address:{address}"] = cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    return limits
 
 
 def locked_minutes(keys) -> int:
@@ -78,52 +161,92 @@ def locked_minutes(keys) -> int:
     return int((max(locks) - now).total_seconds() // 60) + 1
 
 
-def _count_attempt(key: str, now) -> int:
+def lock_length(locks_before: int) -> timedelta:
+    """The length of a key's next lock: doubling with each lock, capped."""
+    cfg = current_app.config
+    minutes = cfg["LOGIN_LOCK_MINUTES"] * 2 ** min(locks_before, 20)
+    return timedelta(minutes=min(minutes, cfg["LOGIN_LOCK_MAX_MINUTES"]))
+
+
+def _count_attempt(key: str, limit: int, now) -> tuple[int, int]:
+    """Count one attempt on `key`; returns (failures in the window, locks so far)."""
     cfg = current_app.config
     table = LoginThrottle.__table__
     now_value = literal(now, UTCDateTime())
     cutoff = literal(now - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]), UTCDateTime())
-    # A counter starts again when its window has passed or its lock has ended.
-    restart = (table.c.window_started_at < cutoff) | (table.c.locked_until < now_value)
-    stmt = dialect_insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
+    forgiven = literal(now - timedelta(hours=cfg["LOGIN_LOCK_RESET_HOURS"]), UTCDateTime())
+    # A counter starts again when its window has passed or its lock has been
+    # served (over the limit, and the lock has ended). The lock's end is kept,
+    # so the next lock knows how many came before, until a day without one.
+    restart = (table.c.window_started_at < cutoff) | (
+        (table.c.failures > limit) & (table.c.locked_until <= now_value))
+    stmt = dialect_insert(LoginThrottle).values(key=key, failures=1, window_started_at=now, locks=0)
     stmt = stmt.on_conflict_do_update(
         index_elements=["key"],
         set_={
             "failures": case((restart, 1), else_=table.c.failures + 1),
             "window_started_at": case((restart, now_value), else_=table.c.window_started_at),
-            "locked_until": case((restart, None), else_=table.c.locked_until),
+            "locks": case((restart & (table.c.locked_until < forgiven), 0), else_=table.c.locks),
         },
-    ).returning(table.c.failures)
-    return db.session.execute(stmt).scalar_one()
+    ).returning(table.c.failures, table.c.locks)
+    failures, locks = db.session.execute(stmt).one()
+    return failures, locks
 
 
-def reserve_attempt(username: str, address: str) -> int:
-    """Count an attempt for this account and address. Returns 0 when the
+def reserve_attempt(username: str, address: str, device: str | None = None, account_exists: bool = True) -> int:
+    """Count an attempt for this account from this device (a known device's
+    nonce) or, from an unknown device, this address. Returns 0 when the
     password may be checked, else the minutes the caller must wait. Commits,
     so concurrent requests on any app server see the count at once."""
-    limits = _limits(username, address)
+    limits = _limits(username, address, device, account_exists)
     minutes = locked_minutes(limits)
     if minutes:
         return minutes
     now = utcnow()
-    lock_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
     refused = False
     for key, limit in limits.items():
-        if _count_attempt(key, now) > limit:
-            # The count is kept (not reset), so attempts already under way stay refused.
+        failures, locks = _count_attempt(key, limit, now)
+        if failures > limit:
+            # The count is kept (not reset), so attempts already under way stay refused;
+            # only the first of parallel requests over the limit sets (and lengthens) the lock.
             db.session.execute(
-                update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.locked_until.is_(None))
-                .values(locked_until=lock_until)
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key,
+                       or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now))
+                .values(locked_until=now + lock_length(locks), locks=LoginThrottle.locks + 1)
             )
             refused = True
     db.session.commit()
-    return current_app.config["LOGIN_LOCK_MINUTES"] if refused else 0
+    return locked_minutes(limits) if refused else 0
 
 
-def attempt_succeeded(username: str, address: str) -> None:
-    pair, account, addr = _limits(username, address)
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_([pair, account])))
+def attempt_succeeded(username: str, address: str, device: str | None = None) -> None:
+    """A correct password: a known device's counter goes (it gets a new nonce);
+    from an unknown device, the pair's counter goes, the account's failures
+    start again (a lock history stays, so the next lock is still longer) and the address's count loses this attempt."""
+    name = username.lower()[:40]
+    if device:
+        db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == device_key(name, device)))
+        return
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == f"pair:{name}|{address}"))
+    account = LoginThrottle.key == f"account:{name}"
+    db.session.execute(delete(LoginThrottle).where(account, LoginThrottle.locks == 0))
+    db.session.execute(update(LoginThrottle).where(account).values(failures=0))
     db.session.execute(
-        update(LoginThrottle).where(LoginThrottle.key == addr, LoginThrottle.failures > 0)
+        update(LoginThrottle).where(LoginThrottle.key == f"address:{address}", LoginThrottle.failures > 0)
         .values(failures=LoginThrottle.failures - 1)
     )
+
+
+def throttles() -> list[LoginThrottle]:
+    """Keys locked now or with failures in their current window, locked ones
+    first (longest lock first), for the administrators' page."""
+    now = utcnow()
+    cutoff = now - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    locked = LoginThrottle.locked_until > now
+    return db.session.scalars(
+        select(LoginThrottle)
+        .where(or_(locked, (LoginThrottle.failures > 0) & (LoginThrottle.window_started_at >= cutoff)))
+        .order_by(case((locked, 0), else_=1), LoginThrottle.locked_until.desc().nulls_last(), LoginThrottle.key)
+        .limit(500)
+    ).all()

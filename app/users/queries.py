@@ -30,6 +30,12 @@ def record_login(user: User) -> None:
     db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
 
 
+def other_sessions(user: User) -> int:
+    """How many sessions of `user` there are besides the current one."""
+    return db.session.scalar(select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user.id, UserSession.id != user.session_id))
+
+
 def end_session(session_id) -> None:
     db.session.execute(delete(UserSession).where(UserSession.id == session_id))
 

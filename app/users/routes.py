@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlsplit
 
 from flask import flash, request, session, url_for
@@ -11,20 +12,32 @@ from app.editing import conflict, shown
 from app.extensions import db
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
+from app.models_base import utcnow
 from app.units.models import COMMUNE, PROVINCE, Unit
 from app.users import bp, queries
-from app.users.auth import attempt_succeeded, reserve_attempt
+from app.users.auth import (
+    attempt_succeeded,
+    issue_device_cookie,
+    known_device,
+    reserve_attempt,
+    session_ends_at,
+    throttles,
+)
 from app.users.forms import ChangePasswordForm, LanguageForm, LoginForm, ResetPasswordForm, UserFilterForm, UserForm
-from app.users.models import ADMIN, ROLE_UNIT_KIND, User, check_dummy_password
+from app.users.models import ADMIN, ROLE_UNIT_KIND, LoginThrottle, User, check_dummy_password
 
 login_required_for(bp)
 
 USER_FIELDS = ("username", "full_name", "email", "phone", "role", "unit_id", "language", "active")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host, no //) is followed after login."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site (no scheme, no host, no //) is followed after
+    login, and none with control characters (a CR/LF would break the Location
+    header: a 500 after the session was made)."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or CONTROL_CHARS.search(target)):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
@@ -46,10 +59,13 @@ def login():
         status = 422 if form.is_submitted() else 200
         return render("users/login.html", form=form, status=status)
 
+    next_url = safe_next(request.args.get("next"))  # decided before anything is written
     username = form.username.data.strip().lower()
     address = request.remote_addr or ""
+    user = queries.by_username(username)
+    device = known_device(username)
     # The attempt is counted before the password is checked (see users.auth).
-    minutes = reserve_attempt(username, address)
+    minutes = reserve_attempt(username, address, device=device, account_exists=user is not None)
     if minutes:
         audit.record("login_failed", username=username[:40], after={"reason": "locked"})
         db.session.commit()
@@ -58,7 +74,6 @@ def login():
             "Too many failed attempts. Try again in %(num)d minutes, or ask your administrator.", minutes))
         return render("users/login.html", form=form, status=429)
 
-    user = queries.by_username(username)
     if user is None:
         check_dummy_password(form.password.data)  # the same time as for a real account
     if user is None or not user.check_password(form.password.data) or not user.active:
@@ -68,16 +83,17 @@ def login():
         form.form_errors.append(_("Wrong username or password."))
         return render_form_errors("users/login.html", form=form)
 
-    attempt_succeeded(username, address)
+    attempt_succeeded(username, address, device)
     queries.record_login(user)
     user.start_session(address)
     audit.record("login", user, user=user, unit_id=user.unit_id)
     db.session.commit()
     # Only once the session and its audit event are saved: a fresh cookie session.
-    next_url = safe_next(request.args.get("next"))
     session.clear()
     login_user(user)
-    return redirect(next_url or home_url())
+    response = redirect(next_url or home_url())
+    issue_device_cookie(response, username)
+    return response
 
 
 @bp.post("/logout")
@@ -117,7 +133,23 @@ def set_language():
 @bp.get("/account")
 @requires("account.edit")
 def account():
-    return render("users/account.html", language_form=LanguageForm(language=current_user.language))
+    return render("users/account.html", language_form=LanguageForm(language=current_user.language),
+                  session_ends_at=session_ends_at(current_user), other_sessions=queries.other_sessions(current_user),
+                  form=EmptyForm())
+
+
+@bp.post("/account/logout-others")
+@requires("account.edit")
+def logout_others():
+    """End every session of the user but this one (a phone left logged in somewhere)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        ended = user.end_sessions(keep=user.session_id)
+        audit.record("logout_others", user, after={"sessions": ended}, unit_id=user.unit_id)
+        db.session.commit()
+        flash(ngettext("%(num)d other session was ended.", "%(num)d other sessions were ended.", ended), "success")
+    return redirect(url_for("users.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -128,8 +160,10 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         address = request.remote_addr or ""
-        # Guesses at the current password are throttled like logins.
-        minutes = reserve_attempt(user.username, address)
+        # Guesses at the current password are throttled like logins (this browser
+        # logged in, so it is usually a known device: its own counter).
+        device = known_device(user.username)
+        minutes = reserve_attempt(user.username, address, device=device)
         if minutes:
             form.current_password.errors.append(ngettext(
                 "Too many failed attempts. Try again in %(num)d minute, or ask your administrator.",
@@ -141,7 +175,7 @@ def change_password():
         elif form.new_password.data == form.current_password.data:
             form.new_password.errors.append(_("Choose a password different from the current one."))
         else:
-            attempt_succeeded(user.username, address)
+            attempt_succeeded(user.username, address, device)
             user.set_password(form.new_password.data)  # ends every session of the user…
             user.start_session(address)  # …and this one goes on in a new session
             audit.record("password_change", user, unit_id=user.unit_id)
@@ -301,3 +335,31 @@ def user_reset_password(user: User):
     if form.is_submitted():
         return render_form_errors("users/reset_password.html", form=form, user=user)
     return render("users/reset_password.html", form=form, user=user)
+
+
+# --- Login throttles ----------------------------------------------------------
+
+@bp.get("/admin/throttles")
+@requires("users.throttles")
+def throttle_list():
+    return render("users/throttles.html", throttles=throttles(), form=EmptyForm(), now=utcnow())
+
+
+@bp.post("/admin/throttles/lift")
+@requires("users.throttles")
+def throttle_lift():
+    """Lift one throttle: its counter and lock history go (recorded with what they were)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        row = db.session.get(LoginThrottle, (request.form.get("key") or "")[:120])
+        if row is None:
+            flash(_("This limit was already lifted or has ended."), "info")
+        else:
+            subject = row.subject
+            audit.record("throttle_lift", before={
+                "key": row.key, "failures": row.failures, "locks": row.locks,
+                "locked_until": row.locked_until.isoformat() if row.locked_until else None})
+            db.session.delete(row)
+            db.session.commit()
+            flash(_("The limit on %(name)s was lifted.", name=subject), "success")
+    return redirect(url_for("users.throttle_list"))
