@@ -84,6 +84,23 @@ def template_gettext(translations):
     return gettext
 
 
+def warn_once_about_proxy_headers(app):
+    """Behind a proxy without PROXY_COUNT every request seems to come from the
+    proxy: one address for all users, whose failed logins then add up. Said
+    once per process, at the first request that carries X-Forwarded-For."""
+    warned = False
+
+    @app.before_request
+    def _proxy_warning():
+        nonlocal warned
+        if not warned and "X-Forwarded-For" in request.headers:
+            warned = True
+            app.logger.warning(
+                "A request came with X-Forwarded-For but PROXY_COUNT is 0: every request is taken to come "
+                "from %s (the proxy). Set PROXY_COUNT to the number of proxies in front of the app.",
+                request.remote_addr)
+
+
 def create_app(config_class=None):
     config_class = config_class or config_from_env()
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
@@ -95,6 +112,8 @@ def create_app(config_class=None):
         app.config["SECRET_KEY"] = development_secret_key()
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+    else:
+        warn_once_about_proxy_headers(app)
 
     # Names of modules in this package (app.htmx, …) shadow same-named imports
     # here, so the extensions are used through their module.
