@@ -18,6 +18,8 @@ from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+FLASK = Path(sys.executable).with_name("flask")
+CONFIG = ROOT / "gunicorn.conf.py"  # the settings `make run` serves with
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
@@ -38,22 +40,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Gunicorn:
-    """`gunicorn wsgi:app` as `make run` starts it, on the test database."""
+def migrated_sqlite(directory: Path) -> dict:
+    """The environment of `make run` on a new SQLite file in `directory`,
+    migrated with `flask db upgrade` as `make run` does (not the test schema)."""
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{directory / 'sothuvien.db'}",
+               INSTANCE_PATH=str(directory), APP_ENV="development")
+    env.pop("SECRET_KEY", None)  # generated into `directory`, as on a first `make run`
+    done = subprocess.run([str(FLASK), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"flask db upgrade failed:\n{done.stderr[-2000:]}"
+    return env
 
-    def __init__(self, app, workers: int = 2, port: int | None = None):
+
+class Gunicorn:
+    """`gunicorn wsgi:app` as `make run` starts it (its config file), on the
+    test database, or with `env` (e.g. from `migrated_sqlite`) instead."""
+
+    def __init__(self, app=None, workers: int = 2, port: int | None = None, env: dict | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-                        SECRET_KEY=app.config["SECRET_KEY"], APP_ENV="development",
-                        INSTANCE_PATH=os.environ["INSTANCE_PATH"])
+        self.env = env or dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+                               SECRET_KEY=app.config["SECRET_KEY"], APP_ENV="development",
+                               INSTANCE_PATH=os.environ["INSTANCE_PATH"])
         self.workers = workers
         self.process = None
         self.start()
 
     def start(self):
         self.process = subprocess.Popen(
-            [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+            [str(GUNICORN), "--config", str(CONFIG), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
              "--graceful-timeout", "2", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
