@@ -1,5 +1,5 @@
 """make bench (load): the app under gunicorn, with the settings of `make run`
-(2 sync workers) on the demo province in SQLite, and wrk on 127.0.0.1.
+(gunicorn.conf.py: 2 gthread workers) on the demo province in SQLite, and wrk on 127.0.0.1.
 
 Prints `name value unit` lines and adds them to bench/results.json under "load":
   page_throughput_ratio   requests/s of the librarian's tally page ÷ a hello-world route of the same app
@@ -47,8 +47,8 @@ class Server:
         self.port = port
         env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "hello_wsgi:app"], cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{port}", "--workers", "2", "hello_wsgi:app"], cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(100):
             try:
                 self.get("/bench-hello")
