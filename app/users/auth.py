@@ -9,9 +9,10 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from app import models_base  # models_base.utcnow(), looked up at each call: tests freeze it
 from app.extensions import db, login_manager
 from app.htmx import client_redirect, is_fragment_request
-from app.models_base import UTCDateTime, utcnow
+from app.models_base import UTCDateTime
 from app.sql import dialect_insert
 from app.users.models import LoginThrottle, User, UserSession
 
@@ -40,7 +41,7 @@ def load_user(session_id: str):
     if row is None:
         return None
     user, started = row
-    if started <= utcnow() - timedelta(seconds=current_app.config["SESSION_MAX_AGE"]):
+    if started <= models_base.utcnow() - timedelta(seconds=current_app.config["SESSION_MAX_AGE"]):
         # Loaded first thing in a request (the before_request hooks ask), so nothing else is pending.
         db.session.execute(delete(UserSession).where(UserSession.id == session_id))
         db.session.commit()
@@ -152,7 +153,7 @@ def _limits(username: str, address: str, device: str | None = None, account_exis
 
 def locked_minutes(keys) -> int:
     """Minutes left on the longest lock among `keys` (0: none)."""
-    now = utcnow()
+    now = models_base.utcnow()
     locks = db.session.scalars(
         select(LoginThrottle.locked_until).where(LoginThrottle.key.in_(list(keys)), LoginThrottle.locked_until > now)
     ).all()
@@ -202,7 +203,7 @@ def reserve_attempt(username: str, address: str, device: str | None = None, acco
     minutes = locked_minutes(limits)
     if minutes:
         return minutes
-    now = utcnow()
+    now = models_base.utcnow()
     refused = False
     for key, limit in limits.items():
         failures, locks = _count_attempt(key, limit, now)
@@ -232,16 +233,17 @@ def attempt_succeeded(username: str, address: str, device: str | None = None) ->
     account = LoginThrottle.key == f"account:{name}"
     db.session.execute(delete(LoginThrottle).where(account, LoginThrottle.locks == 0))
     db.session.execute(update(LoginThrottle).where(account).values(failures=0))
+    address_key = LoginThrottle.key == f"address:{address}"
+    db.session.execute(delete(LoginThrottle).where(address_key, LoginThrottle.failures <= 1, LoginThrottle.locks == 0))
     db.session.execute(
-        update(LoginThrottle).where(LoginThrottle.key == f"address:{address}", LoginThrottle.failures > 0)
-        .values(failures=LoginThrottle.failures - 1)
+        update(LoginThrottle).where(address_key, LoginThrottle.failures > 0).values(failures=LoginThrottle.failures - 1)
     )
 
 
 def throttles() -> list[LoginThrottle]:
     """Keys locked now or with failures in their current window, locked ones
     first (longest lock first), for the administrators' page."""
-    now = utcnow()
+    now = models_base.utcnow()
     cutoff = now - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
     locked = LoginThrottle.locked_until > now
     return db.session.scalars(

@@ -1,7 +1,7 @@
 import re
 from urllib.parse import urlsplit
 
-from flask import flash, request, session, url_for
+from flask import current_app, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
@@ -135,7 +135,7 @@ def set_language():
 def account():
     return render("users/account.html", language_form=LanguageForm(language=current_user.language),
                   session_ends_at=session_ends_at(current_user), other_sessions=queries.other_sessions(current_user),
-                  form=EmptyForm())
+                  idle_hours=round(current_app.permanent_session_lifetime.total_seconds() / 3600), form=EmptyForm())
 
 
 @bp.post("/account/logout-others")
