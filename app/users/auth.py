@@ -218,13 +218,14 @@ def reserve_attempt(username: str, address: str, device: str | None = None, acco
             )
             refused = True
     db.session.commit()
-    return locked_minutes(limits) if refused else 0
+    return max(1, locked_minutes(limits)) if refused else 0
 
 
 def attempt_succeeded(username: str, address: str, device: str | None = None) -> None:
     """A correct password: a known device's counter goes (it gets a new nonce);
     from an unknown device, the pair's counter goes, the account's failures
-    start again (a lock history stays, so the next lock is still longer) and the address's count loses this attempt."""
+    start again (a lock history stays, so its next lock is still longer) and
+    the address's count loses this attempt."""
     name = username.lower()[:40]
     if device:
         db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == device_key(name, device)))
