@@ -13,6 +13,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import false, func, or_, select
 
+from app import params
 from app.extensions import db
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, ROLES, TRAINER, User
@@ -179,11 +180,8 @@ def requires(action: str, load=None, arg: str = "id"):
     return decorator
 
 
-MAX_ID = 2**31 - 1  # an integer primary key; a larger number names no row (and would overflow the driver)
-
-
 def _is_row_id(value) -> bool:
-    return not isinstance(value, int) or 0 < value <= MAX_ID
+    return not isinstance(value, int) or params.is_row_id(value)
 
 
 def public(view):
@@ -269,7 +267,7 @@ def province_for_page(user, chosen_id=None) -> Unit:
     from flask import request
 
     if chosen_id is None:
-        chosen_id = request.values.get("province", type=int)
+        chosen_id = params.row_id(request.values.get("province"))
     province = province_in_scope(user, chosen_id)
     if province is None:
         abort(404)

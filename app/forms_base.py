@@ -3,8 +3,10 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
+
+from app import params
 
 
 def _n(singular, plural):
@@ -52,7 +54,22 @@ _catalog_translations = _CatalogTranslations()
 
 
 class Form(FlaskForm):
-    """The base of every form: WTForms' messages in the user's language."""
+    """The base of every form: WTForms' messages in the user's language, and
+    no whole number beyond what the database holds (a select of ids, or a
+    number field without a range of its own, would otherwise pass a number
+    no row can have, and the query or the insert would fail)."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            high = params.MAX_ID if isinstance(field, SelectField | SelectMultipleField) else params.MAX_INT
+            values = field.data if isinstance(field.data, list) else [field.data]
+            if any(isinstance(v, int) and not isinstance(v, bool) and not -high <= v <= high for v in values):
+                field.errors = [*field.errors, _l("Not a valid choice.") if high == params.MAX_ID
+                                else _l("Not a valid integer value.")]
+                field.data = [] if isinstance(field.data, list) else None  # a view that reads it anyway finds nothing
+                valid = False
+        return valid
 
     class Meta:
         def get_translations(self, form):
@@ -64,6 +81,41 @@ class Form(FlaskForm):
             if field.short_name == self.csrf_field_name:
                 render_kw = dict(render_kw, id=False)
             return super().render_field(field, render_kw)
+
+
+class FilterForm(Form):
+    """The filters of a list (a GET form): a value that does not pass its
+    field's checks is shown with its error and ignored, never used."""
+
+    class Meta:
+        csrf = False
+
+    def read(self) -> "FilterForm":
+        """Check every filter; one that fails is left empty (its data None)."""
+        self.validate()
+        for field in self:
+            if field.errors:
+                field.data = None
+        return self
+
+
+def row_id_choice(value) -> int | None:
+    """The coerce of a select of ids: the id, or None for an empty or bad value."""
+    return params.row_id(value)
+
+
+def sane_date(form, field):
+    """A date from 2000 to a few years ahead (see app.params.day)."""
+    if field.data and params.day(field.data) is None:
+        raise ValidationError(_("Enter a date from %(first)s to %(last)s.",
+                                 first=params.FIRST_DAY.strftime("%d/%m/%Y"),
+                                 last=params.last_day(_today()).strftime("%d/%m/%Y")))
+
+
+def _today():
+    from app.formatting import today_local
+
+    return today_local()
 
 
 class EmptyForm(Form):

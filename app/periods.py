@@ -158,10 +158,9 @@ def ended_months(today: date) -> list[Period]:
 
 
 def _whole(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    from app.params import whole  # app.params reads FIRST_YEAR from here
+
+    return whole(value, -(10**6), 10**6)  # ASCII digits only; any period's number or year is far inside
 
 
 _LIMIT = {MONTH: 12, QUARTER: 4, YEAR: 1}
