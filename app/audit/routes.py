@@ -7,12 +7,13 @@ from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from app import params
 from app.access import login_required_for, requires
 from app.audit import bp, queries
 from app.audit.models import changes
 from app.extensions import db
 from app.formatting import fmt_datetime
-from app.forms_base import Form, LocalDateField
+from app.forms_base import FilterForm, LocalDateField, row_id_choice, sane_date
 from app.htmx import render
 from app.spreadsheets import csv_response
 from app.units.queries import communes_for
@@ -29,20 +30,16 @@ KINDS = {
 }
 
 
-class AuditFilterForm(Form):
-    class Meta:
-        csrf = False
-
+class AuditFilterForm(FilterForm):
     user = StringField(_l("User"), validators=[Optional(), Length(max=40)])
-    commune = SelectField(_l("Commune"), coerce=lambda v: int(v) if str(v).isdigit() else None, validate_choice=False)
+    commune = SelectField(_l("Commune"), coerce=row_id_choice, validate_choice=False)
     kind = SelectField(_l("Kind"), validate_choice=False)
-    start = LocalDateField(_l("From"), validators=[Optional()])
-    end = LocalDateField(_l("To"), validators=[Optional()])
+    start = LocalDateField(_l("From"), validators=[Optional(), sane_date])
+    end = LocalDateField(_l("To"), validators=[Optional(), sane_date])
 
 
 def _form():
-    form = AuditFilterForm(request.args)
-    form.validate()
+    form = AuditFilterForm(request.args).read()
     form.commune.choices = [("", _l("All communes"))] + [(c.id, c.name) for c in communes_for(current_user)]
     form.kind.choices = [("", _l("All kinds"))] + sorted({(k, str(v)) for k, v in KINDS.items()}, key=lambda kv: kv[1])
     return form
@@ -63,7 +60,7 @@ def audit_changes(event):
 @requires("audit.view")
 def events():
     form = _form()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = params.page()
     rows = db.session.scalars(_query(form).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     names = queries.unit_names(e.unit_id for e in rows if e.unit_id)
     args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -12,7 +12,7 @@ from app.equipment.models import (
 )
 from app.forms_base import (
     ChoiceField,
-    Form,
+    FilterForm,
     LocalDateField,
     LocalIntegerField,
     VersionedForm,
@@ -75,10 +75,7 @@ class RestoreForm(VersionedForm):
                                 render_kw={"rows": 2})
 
 
-class RegisterFilterForm(Form):
-    class Meta:
-        csrf = False
-
+class RegisterFilterForm(FilterForm):
     category = SelectField(_l("Category"), choices=[("", _l("All categories"))] + list(CATEGORIES.items()),
                            validators=[Optional()])
     condition = SelectField(_l("Condition"), choices=[("", _l("All active")), ("all", _l("All, with liquidated"))]

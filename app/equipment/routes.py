@@ -2,6 +2,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import params
 from app.access import login_required_for, requires
 from app.audit import models as audit
 from app.editing import CONFLICT, conflict, shown
@@ -45,8 +46,7 @@ FILTERS = ("category", "condition", "funding_source", "year")
 
 
 def _filters():
-    form = RegisterFilterForm(request.args)
-    form.validate()
+    form = RegisterFilterForm(request.args).read()
     return form, {name: form[name].data or None for name in FILTERS}
 
 
@@ -55,7 +55,7 @@ def _filters():
 def register(point: LibraryPoint):
     form, filters = _filters()
     query = filtered_items(point.id, **filters)
-    items, page, pages, count = page_of(query, request.args.get("page", 1, type=int))
+    items, page, pages, count = page_of(query, params.page())
     args = {k: v for k, v in filters.items() if v}
     return render("equipment/register.html", "equipment/_partials/_register.html",
                   point=point, items=items, page=page, pages=pages, count=count, filters=form, args=args,

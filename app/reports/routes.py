@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import periods
+from app import params, periods
 from app.access import can, login_required_for, province_arg, province_for_page, requires
 from app.audit import models as audit
 from app.editing import edit
@@ -221,7 +221,7 @@ def approve_selected(year: int, month: int):
     _period(year, month)  # 404 for a month that cannot be reported
     if not StepForm().validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("commune") if v.isdigit()][:1000]
+    ids = params.posted_ids("commune")  # 400 for a value that is not an id: no page sends one
     approved = 0
     for commune in queries.communes_by_ids(ids):
         report = workflow.report_for(commune.id, year, month)

@@ -2,6 +2,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import params
 from app.access import login_required_for, province_in_scope, requires
 from app.audit import models as audit
 from app.editing import edit
@@ -22,7 +23,7 @@ FIELDS = ("title", "kind", "link", "description", "active")
 @bp.get("/resources")
 @requires("resources.list")
 def resource_list():
-    province = province_in_scope(current_user, request.values.get("province", type=int))
+    province = province_in_scope(current_user, params.row_id(request.values.get("province")))
     resources = shared_resources(province.id if province else None)
     return render("resources/list.html", province=province, resources=resources, kinds=KINDS, form=EmptyForm())
 

@@ -5,18 +5,21 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from app.formatting import today_local
-from app.forms_base import ChoiceField, Form, LocalDateField, LocalIntegerField, VersionedForm, no_control_chars
+from app.forms_base import (
+    ChoiceField,
+    FilterForm,
+    Form,
+    LocalDateField,
+    LocalIntegerField,
+    VersionedForm,
+    no_control_chars,
+    row_id_choice,
+    sane_date,
+)
 from app.training.models import GENDERS, MIN_BIRTH_YEAR, TOPICS
 
 MAX_PASTE_LINES = 500
 PHONE_RE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def birth_year_in_range(form, field):
@@ -40,7 +43,7 @@ class SessionForm(VersionedForm):
     end_date = LocalDateField(_l("End date"), validators=[Optional()],
                               description=_l("Leave empty for a one-day session."))
     # Choices are the communes of the province; a commune outside it gets its own message (see the route).
-    commune_id = SelectField(_l("Commune"), coerce=_int_or_none, validate_choice=False,
+    commune_id = SelectField(_l("Commune"), coerce=row_id_choice, validate_choice=False,
                              validators=[DataRequired(message=_l("Choose a commune."))])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200), no_control_chars],
                         description=_l("e.g. commune cultural house, hamlet Đồng Tâm"))
@@ -74,7 +77,7 @@ class AttendeeForm(VersionedForm):
                                    render_kw={"inputmode": "numeric"})
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120), no_control_chars],
                            description=None)
-    commune_id = SelectField(_l("Commune"), coerce=_int_or_none, validate_choice=False,
+    commune_id = SelectField(_l("Commune"), coerce=row_id_choice, validate_choice=False,
                              validators=[DataRequired(message=_l("Choose a commune."))])
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=20), phone_number],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
@@ -110,21 +113,15 @@ class PasteForm(Form):
             raise ValidationError(_l("This text contains characters that are not allowed."))
 
 
-class SessionFilterForm(Form):
-    class Meta:
-        csrf = False
-
-    commune_id = SelectField(_l("Commune"), coerce=_int_or_none, validators=[Optional()], validate_choice=False)
+class SessionFilterForm(FilterForm):
+    commune_id = SelectField(_l("Commune"), coerce=row_id_choice, validators=[Optional()], validate_choice=False)
     topic = SelectField(_l("Topic"), choices=[("", _l("All topics"))] + list(TOPICS.items()), validators=[Optional()])
-    start = LocalDateField(_l("From"), validators=[Optional()])
-    end = LocalDateField(_l("To"), validators=[Optional()])
+    start = LocalDateField(_l("From"), validators=[Optional(), sane_date])
+    end = LocalDateField(_l("To"), validators=[Optional(), sane_date])
     organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=60)])
 
 
-class CoverageFilterForm(Form):
-    class Meta:
-        csrf = False
-
-    province_id = SelectField(_l("Province"), coerce=_int_or_none, validators=[Optional()], validate_choice=False)
+class CoverageFilterForm(FilterForm):
+    province_id = SelectField(_l("Province"), coerce=row_id_choice, validators=[Optional()], validate_choice=False)
     topic = SelectField(_l("Topic"), choices=[("", _l("All topics"))] + list(TOPICS.items()), validators=[Optional()])
     year = LocalIntegerField(_l("Year"), validators=[Optional()], render_kw={"inputmode": "numeric"})

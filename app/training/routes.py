@@ -4,7 +4,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import periods
+from app import params, periods
 from app.access import (
     can,
     login_required_for,
@@ -71,13 +71,13 @@ def session_list():
     filters = SessionFilterForm(request.args)
     communes = communes_for(current_user)
     filters.commune_id.choices = [("", _("All communes"))] + [(c.id, c.name) for c in communes]
-    filters.validate()
+    filters.read()
     commune = requested_commune(current_user, filters.commune_id.data)
     values = {"commune_id": commune.id if commune else None, "topic": filters.topic.data or None,
               "start": filters.start.data, "end": filters.end.data,
               "organiser": (filters.organiser.data or "").strip() or None}
     query = filtered_sessions(current_user, **values)
-    sessions, page, pages, count = page_of(query, request.args.get("page", 1, type=int))
+    sessions, page, pages, count = page_of(query, params.page())
     args = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items() if v}
     return render("training/sessions.html", "training/_partials/_sessions.html",
                   sessions=sessions, counts=attendee_counts([s.id for s in sessions]), page=page, pages=pages,
@@ -367,7 +367,7 @@ def attendance_export(training: TrainingSession):
 def coverage():
     filters = CoverageFilterForm(request.args)
     filters.province_id.choices = [(p.id, p.name) for p in pickable_provinces(current_user)]  # an administrator's
-    filters.validate()
+    filters.read()
     province = province_for_page(current_user, filters.province_id.data)
     if not can(current_user, "training.coverage", province):
         abort(403)

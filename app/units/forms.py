@@ -2,19 +2,19 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms_base import Form, LocalDateField, VersionedForm, no_control_chars, not_in_future
+from app.forms_base import (
+    FilterForm,
+    LocalDateField,
+    VersionedForm,
+    no_control_chars,
+    not_in_future,
+    row_id_choice,
+)
 from app.units.models import CHECKLIST, POINT_MODELS
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class PointForm(VersionedForm):
-    commune_id = SelectField(_l("Commune"), coerce=_int_or_none,
+    commune_id = SelectField(_l("Commune"), coerce=row_id_choice,
                              validators=[DataRequired(message=_l("Choose a commune."))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), no_control_chars])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300), no_control_chars])
@@ -27,11 +27,8 @@ class PointForm(VersionedForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000), no_control_chars])
 
 
-class PointFilterForm(Form):
-    class Meta:
-        csrf = False
-
-    commune_id = SelectField(_l("Commune"), coerce=_int_or_none, validators=[Optional()], validate_choice=False)
+class PointFilterForm(FilterForm):
+    commune_id = SelectField(_l("Commune"), coerce=row_id_choice, validators=[Optional()], validate_choice=False)
     q = StringField(_l("Search"), validators=[Optional(), Length(max=60)])
     show_inactive = BooleanField(_l("Show deactivated points"))
 

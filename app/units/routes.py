@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import params
 from app.access import can, login_required_for, requested_commune, requires, visible_units
 from app.audit import models as audit
 from app.editing import conflict, edit, shown
@@ -29,7 +30,7 @@ def point_list():
     filters = PointFilterForm(request.args)
     communes = communes_for(current_user)
     filters.commune_id.choices = [("", _("All communes"))] + [(c.id, c.name) for c in communes]
-    filters.validate()
+    filters.read()
     commune = requested_commune(current_user, filters.commune_id.data)
     points = points_for(current_user, commune_id=commune.id if commune else None,
                         q=filters.q.data, include_inactive=filters.show_inactive.data)
@@ -61,8 +62,8 @@ def _save_point(form: PointForm, point: LibraryPoint) -> bool:
 def point_create():
     form = PointForm()
     form.commune_id.choices = _commune_choices()
-    if request.method == "GET" and request.args.get("commune_id", "").isdigit():
-        form.commune_id.data = int(request.args["commune_id"])
+    if request.method == "GET" and params.row_id(request.args.get("commune_id")):
+        form.commune_id.data = params.row_id(request.args["commune_id"])
     if request.method == "POST":
         point = LibraryPoint(active=True)
         if _save_point(form, point):
