@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from app.formatting import fold
+from app.formatting import fmt_number, fold
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -26,9 +26,19 @@ class SpreadsheetError(ValueError):
     """A file that cannot be read at all; the message is for the user."""
 
 
-def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
+class UnreadableRow:
+    """A row of a .csv file the csv module could not read (a cell over its
+    size limit, a stray quote): its message is for the user, by row."""
+
+    def __init__(self, message):
+        self.message = message
+
+
+def read_table(filename: str, data: bytes, problems: list | None = None) -> tuple[list[str], list[tuple[int, list]]]:
     """(headers, [(spreadsheet row number, values)]) from an .xlsx or .csv file.
-    Blank rows are skipped; a file over the limits is refused whole."""
+    Blank rows are skipped; a file over the limits is refused whole. A row
+    that cannot be read is left out and its (row number, message) added to
+    `problems`; without that list, it refuses the file, naming the row."""
     name = (filename or "").lower()
     if len(data) > MAX_BYTES:
         raise SpreadsheetError(_l("The file is larger than 2 MB."))
@@ -41,6 +51,11 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, l
     header = None
     body = []
     for number, values in rows:
+        if isinstance(values, UnreadableRow):
+            if problems is None or header is None:
+                raise SpreadsheetError(_l("Row %(row)d: %(problem)s", row=number, problem=values.message))
+            problems.append((number, values.message))
+            continue
         values = ["" if v is None else v for v in values]
         if all(isinstance(v, str) and not v.strip() for v in values):
             continue
@@ -87,7 +102,9 @@ def _xlsx_rows(data: bytes):
 
 def _csv_rows(data: bytes):
     """Rows read one by one, at most MAX_COLUMNS wide and MAX_SHEET_ROWS long
-    (blank lines included), so a file of empty lines cannot fill memory."""
+    (blank lines included), so a file of empty lines cannot fill memory. A row
+    the csv module cannot read (a cell over its size limit, a quote never
+    closed) comes as an UnreadableRow, and reading goes on."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -98,10 +115,21 @@ def _csv_rows(data: bytes):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+    reader = csv.reader(io.StringIO(text), dialect)
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # the reader goes on with the next line
+            row = UnreadableRow(_l("This row cannot be read: a cell is longer than %(max)s characters, or a "
+                                   "quote (\") is not closed.",
+                                   max=fmt_number(csv.field_size_limit())))
         if number > MAX_SHEET_ROWS:
             raise SpreadsheetError(_l("The file has more than 5,000 rows. Split it into smaller files."))
-        yield number, row[:MAX_COLUMNS]
+        yield number, row if isinstance(row, UnreadableRow) else row[:MAX_COLUMNS]
 
 
 def neutralise(value):

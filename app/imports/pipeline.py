@@ -318,8 +318,9 @@ def upload_page(importer: Importer, owner):
     if not form.validate_on_submit():
         return render_form_errors("imports/upload.html", **page)
     file = form.file.data
+    unreadable = []  # (row, message) of rows the file's format breaks, shown in the preview with the others
     try:
-        headers, rows = read_table(file.filename, file.read())
+        headers, rows = read_table(file.filename, file.read(), unreadable)
     except SpreadsheetError as error:
         form.file.errors.append(str(error))
         return render_form_errors("imports/upload.html", **page)
@@ -328,21 +329,24 @@ def upload_page(importer: Importer, owner):
         problem = (1, ", ".join(missing),
                    _("Missing column. The first row must hold the column names of the template."))
         return _render_preview(importer, owner, [], [problem], None, file.filename, "file")
-    if not rows:
+    if not rows and not unreadable:
         form.file.errors.append(_("The file has no rows below the column names."))
         return render_form_errors("imports/upload.html", **page)
     records = [(number, {key: values[i] if i < len(values) else "" for key, i in positions.items()})
                for number, values in rows]
-    return preview(importer, owner, records, source="file", filename=file.filename)
+    return preview(importer, owner, records, source="file", filename=file.filename, unreadable=unreadable)
 
 
-def preview(importer: Importer, owner, records, source: str, filename: str = "", retry=None):
+def preview(importer: Importer, owner, records, source: str, filename: str = "", retry=None, unreadable=()):
     """Check the rows; keep them in a batch when none has an error; show the
     preview (422 with the problems). `retry` is a form shown again under the
-    problems (the pasted lines)."""
+    problems (the pasted lines); `unreadable` the (row, message) of rows that
+    could not be read at all."""
     rows = importer.check(owner, records)
     problems = [(row.number, str(importer.columns[key]), message)
                 for row in rows for key, message in row.errors.items()]
+    problems = sorted(problems + [(number, "", str(message)) for number, message in unreadable],
+                      key=lambda problem: problem[0])
     # Old previews nobody confirmed, and this user's earlier preview for the same owner, are dropped.
     owner_column = getattr(ImportBatch, importer.owner_key)
     db.session.execute(delete(ImportBatch).where(
