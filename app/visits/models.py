@@ -21,7 +21,7 @@ GROUPS = {
     "adults": _l("Adults"),
     "elderly": _l("Elderly"),
 }
-MAX_COUNT = 10_000  # per cell and day: more is a typing slip
+MAX_COUNT = 10_000  # per cell and day, the one bound of the tally, the grids and the import: more is a typing slip
 
 
 def _in(column, values) -> str:

@@ -16,7 +16,7 @@ from app.periods import growth_percent, target_status
 from app.sql import dialect_insert
 from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.units.queries import province_point_ids
-from app.visits.models import VisitCount
+from app.visits.models import MAX_COUNT, VisitCount
 
 CELL = ("point_id", "day", "service", "reader_group")
 
@@ -25,8 +25,9 @@ CELL = ("point_id", "day", "service", "reader_group")
 
 def tally(point_id: int, day: date, service: str, group: str, step: int) -> tuple[int, int]:
     """Add `step` (+1, or -1 to undo) to a cell in one statement, so taps from
-    several phones at once are never lost; never below 0. Returns the cell's
-    new count and the point's total for the day.
+    several phones at once are never lost; never below 0 nor above MAX_COUNT
+    (CellFull, nothing changed). Returns the cell's new count and the point's
+    total for the day.
 
     The total rides on the same statement (RETURNING the new count plus the sum
     of the day's other cells), so a tap costs one statement, not two. The other
@@ -35,9 +36,15 @@ def tally(point_id: int, day: date, service: str, group: str, step: int) -> tupl
     add, undo = _tally_statements(db.session.get_bind().dialect.name)
     cell = {"cell_point": point_id, "cell_day": day, "cell_service": service, "cell_group": group}
     row = db.session.execute(add if step > 0 else undo, {**cell, "step": step}).first()
+    if row is None and step > 0:  # the cell already holds MAX_COUNT: the statement changed nothing
+        raise CellFull
     if row is None:  # undo on an empty cell: nothing to take away
         return cell_count(point_id, day, service, group), day_total(point_id, day)
     return row[0], row[1]
+
+
+class CellFull(Exception):
+    """A tap on a cell that already holds MAX_COUNT, the most a cell may hold."""
 
 
 @cache
@@ -55,7 +62,8 @@ def _tally_statements(dialect: str):
     returning = (table.c.count, table.c.count + others)
     insert = dialect_insert(VisitCount).values(
         point_id=point, day=day, service=service, reader_group=group, count=step)
-    add = insert.on_conflict_do_update(index_elements=CELL, set_={"count": table.c.count + step})
+    add = insert.on_conflict_do_update(index_elements=CELL, set_={"count": table.c.count + step},
+                                       where=table.c.count < MAX_COUNT)  # the grid's and the import's bound too
     undo = (update(table)
             .where(table.c.point_id == point, table.c.day == day, table.c.service == service,
                    table.c.reader_group == group, table.c.count > 0)

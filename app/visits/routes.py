@@ -30,7 +30,7 @@ from app.visits.forms import (
     parse_cell,
 )
 from app.visits.io import VisitsImporter, export_headers, export_rows
-from app.visits.models import GROUPS, SERVICES
+from app.visits.models import GROUPS, MAX_COUNT, SERVICES
 
 login_required_for(bp)
 add_label_filters(bp, service=SERVICES, reader_group=GROUPS)
@@ -101,7 +101,15 @@ def tally_tap(obj: LibraryPoint):
     day = form.day.data
     (service, group), step = form.step
     refuse_if_locked(obj, day)
-    count, total = queries.tally(point_id, day, service, group, step)
+    try:
+        count, total = queries.tally(point_id, day, service, group, step)
+    except queries.CellFull:
+        db.session.rollback()
+        flash(_("This cell already holds %(max)s visits, the most a day may hold. Nothing was added; "
+                "correct the count in the day grid if it is wrong.", max=fmt_number(MAX_COUNT)), "error")
+        if is_fragment_request():
+            return render("_partials/_flashes_oob.html", status=422)
+        return redirect(url_for("visits.tally", id=point_id, day=day.isoformat()))
     audit.record("tally" if step > 0 else "tally_undo", obj, unit_id=obj.commune_id,
                  after={"day": day, "service": service, "reader_group": group, "count": count})
     db.session.commit()
