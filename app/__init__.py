@@ -124,11 +124,12 @@ def create_app(config_class=None):
     ext.babel.init_app(app, locale_selector=select_locale)
     ext.htmx.init_app(app)
 
-    from app import errors, formatting
+    from app import errors, formatting, params
     from app.users import auth  # noqa: F401  (user loader, unauthorized handler)
 
     errors.register(app)
     formatting.register(app)
+    params.register(app)
 
     from app.audit.routes import bp as audit_bp
     from app.dashboard.routes import bp as dashboard_bp

@@ -87,3 +87,17 @@ def posted_ids(name: str, limit: int = 1000) -> list[int]:
     if None in ids:
         abort(400)
     return ids
+
+
+def register(app):
+    """No value of a request may hold a NUL character: no page can send one,
+    PostgreSQL refuses it in text (a query or an insert would fail), and a
+    value with one is refused whole (400) before any view reads it."""
+
+    @app.before_request
+    def _refuse_nul():
+        for values in (request.args, request.form):
+            if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+                abort(400)
+        if any("\x00" in (file.filename or "") for file in request.files.values()):
+            abort(400)
