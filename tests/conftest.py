@@ -27,7 +27,7 @@ CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 # Sweeps over every route and role or every page: a fifth of the SQLite run's time.
-SWEEPS = {"test_access_matrix.py", "test_html.py", "test_xss.py"}
+SWEEPS = {"test_access_matrix.py", "test_html.py", "test_xss.py", "test_fuzz.py"}
 
 
 def pytest_collection_modifyitems(items):
