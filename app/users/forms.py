@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from app.forms_base import Form, VersionedForm, no_control_chars
+from app.forms_base import Form, VersionedForm, no_control_chars, row_id_choice
 from app.users.models import ROLES
 
 COMMON_PASSWORDS = {
@@ -67,7 +67,7 @@ class UserForm(VersionedForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20),
                                                  Regexp(r"^[0-9 +().-]+$", message=_l("Enter a valid phone number."))])
     role = SelectField(_l("Role"), choices=[(k, v) for k, v in ROLES.items()], validators=[DataRequired()])
-    unit_id = SelectField(_l("Unit"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+    unit_id = SelectField(_l("Unit"), coerce=row_id_choice,
                           validate_choice=False,
                           description=_l("A librarian belongs to a commune; "
                                          "a trainer or province staff to a province."))
