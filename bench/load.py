@@ -48,7 +48,8 @@ class Server:
         env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "hello_wsgi:app"], cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             "--bind", f"127.0.0.1:{port}", "--workers", "2", "hello_wsgi:app"],
+            cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(100):
             try:
                 self.get("/bench-hello")
