@@ -85,7 +85,9 @@ def log_in(server: Server, username: str, password: str) -> tuple[str, str]:
     response = connection.getresponse()
     response.read()
     assert response.status == 303, response.status
-    cookie = response.getheader("Set-Cookie").split(";")[0]
+    # The session cookie (a login also sets the device cookie, which the bench does not need).
+    cookie = next(value.split(";")[0] for name, value in response.getheaders()
+                  if name == "Set-Cookie" and value.startswith("session="))
     _status, headers, body = server.get("/", {"Cookie": cookie})
     if "Set-Cookie" in headers:  # the session now holds the CSRF token of the page
         cookie = headers["Set-Cookie"].split(";")[0]
