@@ -3,7 +3,6 @@ ASVS 5.0 V6.3): a browser that logged in to an account before (a known
 device) is limited on its own; locks on an account or an address, earned by
 unknown devices, never stop its correct login. Locks grow; an administrator
 lifts them."""
-import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -215,7 +214,8 @@ def test_next_with_control_characters_is_dropped(app, world):
     for next_value in ("/%0D%0AX:1", "/%0AX:1", "/points%09x", "/%00"):
         response = client.post(f"/login?next={next_value}", data={
             "username": "librarian_a", "password": "wrong-password1", "csrf_token": token})
-        assert response.status_code == 422
+        # A NUL is refused with the whole request before any view (app.params.register).
+        assert response.status_code == (400 if next_value == "/%00" else 422)
         assert sessions(app) == []
     response = client.post("/login?next=/%0D%0AX:1", data={
         "username": "librarian_a", "password": PASSWORD, "csrf_token": token})
@@ -235,12 +235,15 @@ def test_language_form_drops_next_with_control_characters(app, world):
     assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
-def test_forwarded_header_without_proxy_count_warns_once(app, world, caplog):
+def test_forwarded_header_without_proxy_count_warns_once(app, world, monkeypatch):
     assert app.config["PROXY_COUNT"] == 0
+    # Recorded on the app's logger itself: an earlier `flask db upgrade` in this process (alembic's
+    # fileConfig) may have disabled the loggers that caplog listens through.
+    warnings = []
+    monkeypatch.setattr(app.logger, "warning", lambda message, *args: warnings.append(message % args))
     client = app.test_client()
-    with caplog.at_level(logging.WARNING, logger=app.logger.name):
-        client.get("/login")
-        client.get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
-        client.get("/login", headers={"X-Forwarded-For": "203.0.113.8"})
-    warnings = [r for r in caplog.records if "PROXY_COUNT" in r.getMessage()]
-    assert len(warnings) == 1
+    client.get("/login")
+    assert warnings == []
+    client.get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
+    client.get("/login", headers={"X-Forwarded-For": "203.0.113.8"})
+    assert len(warnings) == 1 and "PROXY_COUNT" in warnings[0]
