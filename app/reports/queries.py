@@ -68,9 +68,8 @@ def reporting_starts(province: Unit, commune_id: int | None = None) -> dict[int,
         if first is None:
             starts[unit_id] = None
             continue
-        first = first if isinstance(first, date) else date.fromisoformat(str(first)[:10])
-        first = first.replace(day=1) if first > date.min else date.min
-        starts[unit_id] = max(first, province.reporting_from or date.min)
+        # A point with no opening date (date.min here) is taken as open since the province's start.
+        starts[unit_id] = max(first.replace(day=1), province.reporting_from or date.min)
     return starts
 
 
