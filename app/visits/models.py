@@ -1,5 +1,5 @@
 """Reader visits: one counter per (point, day, service, reader group)."""
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -56,3 +56,26 @@ class VisitCount(db.Model):
     @property
     def access_parent(self):
         return self.point
+
+
+RECEIPT_DAYS = 30  # days a tap's receipt is kept (README): a phone resends a tap whose answer it lost within minutes
+
+
+class TapReceipt(db.Model):
+    """One tap the server has counted, by the id the phone made for it. A tap
+    sent twice (its answer was lost on the way back) finds its receipt and is
+    answered with the same count, not counted again. Written in the same
+    transaction as the count; pruned after RECEIPT_DAYS."""
+
+    __tablename__ = "tap_receipt"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the phone's random UUID, lower case
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    point_id: Mapped[int] = mapped_column(ForeignKey("library_point.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    service: Mapped[str] = mapped_column(String(20))
+    reader_group: Mapped[str] = mapped_column(String(20))
+    step: Mapped[int]
+    count: Mapped[int]  # the cell's count and the day's total that the tap was answered with
+    total: Mapped[int]
+    received_at: Mapped[datetime] = mapped_column(index=True)
