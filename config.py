@@ -87,6 +87,13 @@ class Config:
 
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
+    # Pages and htmx answers compressed (Flask-Compress): brotli or gzip, as the
+    # browser asks. Static files come pre-compressed from app/assets.py, and
+    # downloads (xlsx, csv: streamed or not in this list) are sent as they are.
+    COMPRESS_MIMETYPES = ["text/html", "application/json"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_STREAMS = False
+
 
 class DevelopmentConfig(Config):
     pass

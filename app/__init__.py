@@ -114,6 +114,9 @@ def create_app(config_class=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     else:
         warn_once_about_proxy_headers(app)
+    from app import assets
+
+    assets.register(app)
 
     # Names of modules in this package (app.htmx, …) shadow same-named imports
     # here, so the extensions are used through their module.
@@ -123,6 +126,7 @@ def create_app(config_class=None):
     ext.csrf.init_app(app)
     ext.babel.init_app(app, locale_selector=select_locale)
     ext.htmx.init_app(app)
+    ext.compress.init_app(app)
 
     from app import errors, formatting, params
     from app.users import auth  # noqa: F401  (user loader, unauthorized handler)
@@ -172,6 +176,27 @@ def create_app(config_class=None):
         except KeyError:
             url = fixed_urls[key] = url_for(endpoint, **values)
             return url
+
+    app_texts = {}  # locale → the words of app.js, translated once per process
+
+    @app.template_global()
+    def app_text() -> dict:
+        """What app.js shows, in the user's language ({n}, {what}, {why} are filled in there)."""
+        from flask_babel import gettext, ngettext
+
+        locale = str(get_locale())
+        if locale not in app_texts:
+            app_texts[locale] = {
+                "one": ngettext("%(num)s tap not sent yet", "%(num)s taps not sent yet", 1, num="{n}"),
+                "other": ngettext("%(num)s tap not sent yet", "%(num)s taps not sent yet", 2, num="{n}"),
+                "refused": gettext("Not counted: %(what)s. %(why)s", what="{what}", why="{why}"),
+                "failed": gettext("The server refused it."),
+                "ok": gettext("OK"),
+                "undo": gettext("Undo last tap"),
+                "offline": gettext("Not saved: the connection was lost. What you typed is still here; "
+                                   "send it again when the connection is back."),
+            }
+        return app_texts[locale]
 
     @app.before_request
     def force_password_change():

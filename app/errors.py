@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.htmx import is_fragment_request, refresh
+from app.htmx import is_fragment_request, refresh, wants_json
 
 
 def _messages():
@@ -50,6 +50,8 @@ def _error_response(status: int, detail: str | None = None):
     title, message = _messages().get(status, _messages()[500])
     if detail:
         message = detail
+    if wants_json():
+        return {"error": status, "title": title, "message": message}, status
     if is_fragment_request():
         response = current_app.make_response(
             (render_template("errors/_error.html", title=title, message=message, status=status), status)
@@ -64,11 +66,13 @@ def _error_response(status: int, detail: str | None = None):
 def register(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        message = _("Your form has expired or was sent from another page. Please reload the page and try again.")
+        if wants_json():  # app.js keeps what it sent and sends it again with the next page's token
+            return {"error": "csrf", "message": message}, 400
         if is_fragment_request():
             # The page's token is stale (e.g. after logging in elsewhere): reload it.
             return refresh()
-        return error_response(400, _("Your form has expired or was sent from another page. "
-                                     "Please reload the page and try again."))
+        return error_response(400, message)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -16,6 +16,12 @@ def is_fragment_request() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
+def wants_json() -> bool:
+    """A request from app.js that asks for JSON (Accept: application/json),
+    e.g. a queued tap: its answer and its errors are JSON."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def render(template: str, partial: str | None = None, status: int = 200, trigger=None, **context):
     """Render `partial` for a fragment request when given, else the full `template`."""
     fragment = bool(partial) and is_fragment_request()

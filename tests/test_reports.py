@@ -105,8 +105,8 @@ def test_a_tally_in_an_approved_month_is_refused_and_a_reopened_one_accepted(app
     report_id = approve_june(app, world)
     client = as_user("librarian_a")
     data = {"day": "2025-06-12", "cell": "reading:children"}
-    response = post(client, f"/points/{world.point_a.id}/tally", data, headers={"HX-Request": "true"})
-    assert response.status_code == 423 and "06/2025" in response.get_data(as_text=True)
+    response = post(client, f"/points/{world.point_a.id}/tally", data, headers={"Accept": "application/json"})
+    assert response.status_code == 423 and "06/2025" in response.json["message"]
     with app.test_request_context():
         _librarian, staff = users(world)
         workflow.reopen(db.session.get(PeriodReport, report_id), staff, "Sửa số liệu")

@@ -18,7 +18,7 @@ from app.visits import queries
 from app.visits.models import VisitCount
 from tests.conftest import csrf_token, fetch, post, update
 
-HX = {"HX-Request": "true"}
+JSON = {"Accept": "application/json"}  # how app.js sends a tap
 JUNE_24, JUNE_25 = date(2025, 6, 10), date(2026, 6, 10)
 
 
@@ -63,22 +63,18 @@ def test_tally_page_shows_the_grid_of_services_and_groups(app, world, as_user):
     html = client.get(f"/points/{world.point_a.id}/tally").get_data(as_text=True)
     assert html.count('class="tap"') == 20
     assert 'value="reading:children"' in html and 'value="community:elderly"' in html
-    # Each button posts its own cell; taps queue one after another, never dropped.
-    assert html.count('hx-sync="closest form:queue all"') == 20
+    # Without JS each button submits the form; with JS, app.js queues the taps (no htmx on them).
+    assert html.count('type="submit" name="cell"') == 20 and "hx-post" not in html
+    assert 'id="t-reading-children"' in html  # the anchor a plain tap comes back to
 
 
-def test_a_tap_adds_one_and_returns_only_the_cell_and_the_total(app, world, as_user):
+def test_a_tap_adds_one_and_answers_the_cell_and_the_total(app, world, as_user):
     client = as_user("librarian_a")
     day = today(app)
     assert tap(client, world.point_a.id, day, "reading:children").status_code == 303
-    response = tap(client, world.point_a.id, day, "reading:children", headers=HX)
+    response = tap(client, world.point_a.id, day, "reading:children", headers=JSON)
     assert response.status_code == 200
-    body = response.get_data(as_text=True)
-    assert "<html" not in body and "HX-Request" in response.headers["Vary"]
-    assert 'id="n-reading-children" hx-swap-oob="true">2<' in body
-    assert 'id="day-total"' in body and "<strong>2</strong>" in body
-    assert 'name="undo" value="reading:children"' in body
-    assert len(response.data) < 1500
+    assert response.json == {"cell": "reading:children", "day": day.isoformat(), "count": 2, "total": 2}
     assert counts(app, world.point_a.id, day) == {(day, "reading", "children"): 2}
 
 
@@ -86,7 +82,7 @@ def test_a_tap_without_javascript_returns_to_the_page_with_undo(app, world, as_u
     client = as_user("librarian_a")
     day = today(app) - timedelta(days=3)
     response = tap(client, world.point_a.id, day, "lending:adults")
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"].endswith("#t-lending-adults")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="n-lending-adults">1<' in page
     assert 'name="undo" value="lending:adults"' in page
@@ -98,15 +94,15 @@ def test_undo_removes_one_and_never_goes_below_zero(app, world, as_user):
     day = today(app)
     tap(client, world.point_a.id, day, "computer:students")
     tap(client, world.point_a.id, day, "computer:students")
-    response = tap(client, world.point_a.id, day, "computer:students", undo=True, headers=HX)
-    assert 'hx-swap-oob="true">1<' in response.get_data(as_text=True)
-    assert 'name="undo"' not in response.get_data(as_text=True)  # one undo per tap
+    response = tap(client, world.point_a.id, day, "computer:students", undo=True)
+    assert "last=" not in response.headers["Location"]  # one undo per tap
+    assert counts(app, world.point_a.id, day) == {(day, "computer", "students"): 1}
     for _ in range(3):
         assert tap(client, world.point_a.id, day, "computer:students", undo=True).status_code == 303
     assert counts(app, world.point_a.id, day) == {(day, "computer", "students"): 0}
     # Undo on a cell never tapped creates nothing and stays at 0.
-    response = tap(client, world.point_a.id, day, "digital:elderly", undo=True, headers=HX)
-    assert 'id="n-digital-elderly" hx-swap-oob="true">0<' in response.get_data(as_text=True)
+    response = tap(client, world.point_a.id, day, "digital:elderly", undo=True, headers=JSON)
+    assert response.json["count"] == 0
     assert (day, "digital", "elderly") not in counts(app, world.point_a.id, day)
 
 
@@ -126,9 +122,9 @@ def test_every_tap_is_audited_in_its_transaction(app, world, as_user):
 ])
 def test_a_tap_naming_no_cell_is_refused(app, world, as_user, data):
     client = as_user("librarian_a")
-    response = post(client, f"/points/{world.point_a.id}/tally", {"day": today(app).isoformat(), **data}, headers=HX)
+    response = post(client, f"/points/{world.point_a.id}/tally", {"day": today(app).isoformat(), **data}, headers=JSON)
     assert response.status_code == 422
-    assert "flash-error" in response.get_data(as_text=True)
+    assert response.json["message"] == "Chọn một dịch vụ và một nhóm bạn đọc."
     assert counts(app, world.point_a.id) == {}
 
 
@@ -410,11 +406,10 @@ def june_2025_locked(monkeypatch):
 
 def test_a_locked_period_refuses_taps_with_the_reason(app, world, as_user, june_2025_locked):
     client = as_user("librarian_a")
-    response = tap(client, world.point_a.id, JUNE_24, "reading:children", headers=HX)
+    response = tap(client, world.point_a.id, JUNE_24, "reading:children", headers=JSON)
     assert response.status_code == 423
-    body = response.get_data(as_text=True)
-    assert "06/2025" in body and "Nguyễn Thị Thu Hà" in body and "03/07/2025" in body
-    assert response.headers["HX-Retarget"] == "#flashes"
+    message = response.json["message"]
+    assert "06/2025" in message and "Nguyễn Thị Thu Hà" in message and "03/07/2025" in message
     assert tap(client, world.point_a.id, JUNE_24 + timedelta(days=30), "reading:children").status_code == 303
     assert counts(app, world.point_a.id) == {(JUNE_24 + timedelta(days=30), "reading", "children"): 1}
 

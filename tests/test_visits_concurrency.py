@@ -35,9 +35,9 @@ def _tap_many(base, session, point_id, day):
     body = urllib.parse.urlencode({"day": day.isoformat(), "cell": "reading:children"}).encode()
     for _ in range(TAPS):
         request = urllib.request.Request(f"{base}/points/{point_id}/tally", data=body,
-                                         headers={"HX-Request": "true", "X-CSRFToken": token})
+                                         headers={"Accept": "application/json", "X-CSRFToken": token})
         with opener.open(request) as response:
-            if response.status == 200 and b'id="n-reading-children"' in response.read():
+            if response.status == 200 and b'"count"' in response.read():
                 acknowledged += 1
     return acknowledged
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app import models_base  # models_base.utcnow(), looked up at each call: tests freeze it
 from app.extensions import db, login_manager
-from app.htmx import client_redirect, is_fragment_request
+from app.htmx import client_redirect, is_fragment_request, wants_json
 from app.models_base import UTCDateTime
 from app.sql import dialect_insert
 from app.users.models import LoginThrottle, User, UserSession
@@ -58,6 +58,8 @@ def session_ends_at(user):
 
 @login_manager.unauthorized_handler
 def unauthorized():
+    if wants_json():  # app.js keeps what it sent until the user has logged in again
+        return {"error": "login", "message": str(login_manager.login_message)}, 401
     if is_fragment_request():
         current = request.htmx.current_url or request.full_path
         parts = urlsplit(current)

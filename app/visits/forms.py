@@ -1,5 +1,6 @@
 import hashlib
 import json
+import uuid
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -33,6 +34,17 @@ class TallyForm(Form):
                                                  not_before_2000])
     cell = HiddenField()
     undo = HiddenField()
+    tap = HiddenField()  # the id the phone made for this tap (app.js); a page without JS sends none
+
+    @property
+    def tap_id(self) -> str | None:
+        """The tap's id in its one spelling (lower-case UUID), None when none
+        was sent; ValueError when one was sent that is not a UUID."""
+        if not self.tap.data:
+            return None
+        if len(self.tap.data) > 36:
+            raise ValueError(self.tap.data)
+        return str(uuid.UUID(self.tap.data))
 
     def validate_cell(self, field):
         if (parse_cell(field.data) is None) == (parse_cell(self.undo.data) is None):

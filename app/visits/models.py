@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models_base import UTCDateTime
 from app.units.models import LibraryPoint
 
 SERVICES = {
@@ -78,4 +79,4 @@ class TapReceipt(db.Model):
     step: Mapped[int]
     count: Mapped[int]  # the cell's count and the day's total that the tap was answered with
     total: Mapped[int]
-    received_at: Mapped[datetime] = mapped_column(index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -3,10 +3,10 @@
 Every roll-up is one aggregate query with GROUP BY over a day range, served by
 ix_visit_count_point_day; nothing loops in Python over communes or days.
 """
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, literal, select, union_all, update
+from sqlalchemy import bindparam, case, delete, func, literal, select, union_all, update
 
 from app import periods
 from app.charts import TREND_YEARS
@@ -16,7 +16,7 @@ from app.periods import growth_percent, target_status
 from app.sql import dialect_insert
 from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.units.queries import province_point_ids
-from app.visits.models import MAX_COUNT, VisitCount
+from app.visits.models import MAX_COUNT, TapReceipt, VisitCount
 
 CELL = ("point_id", "day", "service", "reader_group")
 
@@ -69,6 +69,27 @@ def _tally_statements(dialect: str):
                    table.c.reader_group == group, table.c.count > 0)
             .values(count=table.c.count + step))
     return add.returning(*returning), undo.returning(*returning)
+
+
+def receipt(tap_id: str) -> TapReceipt | None:
+    """The receipt of a tap already counted, or None."""
+    return db.session.get(TapReceipt, tap_id)
+
+
+def keep_receipt(tap_id: str, **answer) -> bool:
+    """Record that the tap `tap_id` was counted, with the answer it got, in the
+    transaction of its count. False when a copy of the same tap got there
+    first (the caller rolls back its count and answers with that receipt):
+    the primary key decides, also between two servers, where the second
+    insert waits for the first transaction and then finds its row."""
+    statement = (dialect_insert(TapReceipt).values(id=tap_id, **answer).on_conflict_do_nothing()
+                 .returning(TapReceipt.id))
+    return db.session.execute(statement).first() is not None
+
+
+def prune_receipts(before: datetime) -> int:
+    """Forget the receipts of taps received before `before`; how many went."""
+    return db.session.execute(delete(TapReceipt).where(TapReceipt.received_at < before)).rowcount
 
 
 def set_counts(point_id: int, values: dict[tuple[date, str, str], int]) -> None:

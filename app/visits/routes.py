@@ -10,8 +10,9 @@ from app.audit import models as audit
 from app.editing import edit
 from app.extensions import db
 from app.formatting import add_label_filters, fmt_number, labels, today_local
-from app.htmx import is_fragment_request, redirect, render, render_form_errors
+from app.htmx import redirect, render, render_form_errors, wants_json
 from app.imports import pipeline as imports
+from app.models_base import utcnow
 from app.periods import MONTH, YEAR, Period, growth_percent, target_status
 from app.reports import locks
 from app.reports.locks import refuse_if_locked
@@ -30,7 +31,7 @@ from app.visits.forms import (
     parse_cell,
 )
 from app.visits.io import VisitsImporter, export_headers, export_rows
-from app.visits.models import GROUPS, MAX_COUNT, SERVICES
+from app.visits.models import GROUPS, MAX_COUNT, RECEIPT_DAYS, SERVICES
 
 login_required_for(bp)
 add_label_filters(bp, service=SERVICES, reader_group=GROUPS)
@@ -91,36 +92,78 @@ def tally(obj: LibraryPoint):
 @bp.post("/points/<int:id>/tally")
 @requires("visits.edit", load=LibraryPoint)
 def tally_tap(obj: LibraryPoint):
+    """One tap (+1) or undo (-1). A tap from app.js carries the id the phone
+    made for it and asks for JSON: a tap sent again because its answer was
+    lost finds its receipt and gets the same answer, counted once."""
     form = TallyForm()
     point_id = obj.id  # read before the commit, which expires the point (reading it again is a query)
+    try:
+        tap_id = form.tap_id
+    except ValueError:
+        abort(400)
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        if is_fragment_request():
-            return render("_partials/_flashes_oob.html", status=422)
-        return redirect(url_for("visits.tally", id=point_id))
+        return _tap_refused(point_id, " ".join(str(e) for errors in form.errors.values() for e in errors))
     day = form.day.data
     (service, group), step = form.step
+    tap = {"user_id": current_user.id, "point_id": point_id, "day": day, "service": service,
+           "reader_group": group, "step": step}
+    if tap_id and (done := queries.receipt(tap_id)) is not None:
+        return _tap_answered_before(done, tap)
     refuse_if_locked(obj, day)
     try:
         count, total = queries.tally(point_id, day, service, group, step)
     except queries.CellFull:
         db.session.rollback()
-        flash(_("This cell already holds %(max)s visits, the most a day may hold. Nothing was added; "
-                "correct the count in the day grid if it is wrong.", max=fmt_number(MAX_COUNT)), "error")
-        if is_fragment_request():
-            return render("_partials/_flashes_oob.html", status=422)
-        return redirect(url_for("visits.tally", id=point_id, day=day.isoformat()))
+        return _tap_refused(point_id, _(
+            "This cell already holds %(max)s visits, the most a day may hold. Nothing was added; "
+            "correct the count in the day grid if it is wrong.", max=fmt_number(MAX_COUNT)), day)
+    if tap_id and not queries.keep_receipt(tap_id, **tap, count=count, total=total, received_at=utcnow()):
+        db.session.rollback()  # a copy of this tap, on another thread or server, was counted first
+        return _tap_answered_before(queries.receipt(tap_id), tap)
     audit.record("tally" if step > 0 else "tally_undo", obj, unit_id=obj.commune_id,
                  after={"day": day, "service": service, "reader_group": group, "count": count})
+    _prune_receipts()
     db.session.commit()
-    last = (service, group) if step > 0 else None
-    if is_fragment_request():
-        return render("visits/_partials/_tally_tap.html", tap_url=url_for("visits.tally_tap", id=point_id),
-                      day=day, service=service, group=group, count=count, total=total, undo=_tally_undo(last))
-    args = {"day": day.isoformat()}
-    if last:
+    return _tap_answer(point_id, day, service, group, step, count, total)
+
+
+def _tap_answer(point_id: int, day: date, service: str, group: str, step: int, count: int, total: int):
+    """A counted tap's answer: JSON for app.js; without JS, back to the page
+    at the tapped button (a plain form's 303)."""
+    if wants_json():
+        return {"cell": f"{service}:{group}", "day": day.isoformat(), "count": count, "total": total}
+    args = {"day": day.isoformat(), "_anchor": f"t-{service}-{group}"}
+    if step > 0:
         args["last"] = f"{service}:{group}"
     return redirect(url_for("visits.tally", id=point_id, **args))
+
+
+def _tap_answered_before(done, tap: dict):
+    """A tap already counted: the answer it got then. An id already used for
+    another tap (another cell, day or user) is a conflict: nothing counted."""
+    if done is None or {key: getattr(done, key) for key in tap} != tap:
+        abort(409)
+    return _tap_answer(done.point_id, done.day, done.service, done.reader_group, done.step, done.count, done.total)
+
+
+def _tap_refused(point_id: int, message: str, day: date | None = None):
+    """A tap that cannot be counted (422): the reason, and nothing saved."""
+    if wants_json():
+        return {"error": 422, "message": message}, 422
+    flash(message, "error")
+    return redirect(url_for("visits.tally", id=point_id, **({"day": day.isoformat()} if day else {})))
+
+
+_pruned_at = {"time": None}  # per process: when this process last pruned the tap receipts
+
+
+def _prune_receipts() -> None:
+    """Forget tap receipts older than RECEIPT_DAYS, at most once an hour per
+    process, inside the tap's own transaction (no timer to set up)."""
+    now = utcnow()
+    if _pruned_at["time"] is None or now - _pruned_at["time"] > timedelta(hours=1):
+        _pruned_at["time"] = now
+        queries.prune_receipts(now - timedelta(days=RECEIPT_DAYS))
 
 
 # --- Day and month grids ---------------------------------------------------------------
