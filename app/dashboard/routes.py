@@ -63,11 +63,13 @@ def _province():
 
 
 def _view_state() -> dict:
-    """The table's state, all in the URL: filter, name search, sort and direction."""
+    """The table's state, all in the URL: filter, name search, sort and direction, and on a phone
+    one line per commune or every figure (?view=full)."""
     show = request.args.get("show") if request.args.get("show") in SHOWS else "all"
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     return {"show": show, "q": (request.args.get("q") or "").strip()[:100], "sort": sort,
-            "dir": "desc" if request.args.get("dir") == "desc" else "asc"}
+            "dir": "desc" if request.args.get("dir") == "desc" else "asc",
+            "view": "full" if request.args.get("view") == "full" else "lines"}
 
 
 def _table() -> tuple:
@@ -99,7 +101,8 @@ def province_dashboard():
     province, today, period, rollup, state, rows = _table()
     table_state = {"show": state["show"] if state["show"] != "all" else None, "q": state["q"] or None,
                    "sort": state["sort"] if state["sort"] != "name" else None,
-                   "dir": state["dir"] if state["dir"] != "asc" else None}  # in the URLs; defaults left out
+                   "dir": state["dir"] if state["dir"] != "asc" else None,
+                   "view": state["view"] if state["view"] != "lines" else None}  # in the URLs; defaults left out
     return render("dashboard/province.html", "dashboard/_partials/_commune_table.html", province=province,
                   period=period, rollup=rollup, totals=rollup["totals"], rows=rows, state=state,
                   table_state=table_state, period_args=_period_args(period, province), today=today,

@@ -200,7 +200,8 @@ def queue():
     return render("reports/queue.html", "reports/_partials/_queue_table.html", province=province, period=period,
                   rows=rows, due=due, counts=counts, filters=filters,
                   deadline_form=DeadlineForm(formdata=None, due_on=due), form=StepForm(formdata=None), states=STATES,
-                  province_arg=province_arg(current_user, province))
+                  province_arg=province_arg(current_user, province),
+                  view="full" if request.args.get("view") == "full" else "lines")  # a phone: one line per commune
 
 
 @bp.get("/reports/completeness")

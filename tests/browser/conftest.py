@@ -24,6 +24,14 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
+def menu_link(page, href: str):
+    """The main menu's link to `href`. On a phone the menu is folded behind a <details>: open it first."""
+    summary = page.locator("header details.menu > summary")
+    if summary.is_visible() and page.locator("header details.menu[open]").count() == 0:
+        summary.click()
+    return page.locator(f"header nav a[href='{href}']")
+
+
 def _unavailable(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: browser tests must run, not be skipped)", pytrace=False)

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, menu_link
 from tests.browser.test_login import log_in
 from tests.test_dashboard import figures  # noqa: F401  (the fixture)
 
@@ -24,7 +24,7 @@ def commune_names(page):
 def test_dashboard_sort_filter_commune_export_print(make_page, world, figures, javascript, viewport):  # noqa: F811
     page, problems = make_page(javascript=javascript, viewport=viewport)
     log_in(page, world.province_staff_p.name)
-    page.locator("nav a[href='/province']").click()
+    menu_link(page, "/province").click()
     expect(page.locator("h1")).to_contain_text("Tổng hợp toàn tỉnh")
 
     period = page.locator("form.period-form")

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.reports.models import PeriodReport
 from app.training.models import Attendance
 from app.users.models import User
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, menu_link
 from tests.browser.test_login import log_in
 from tests.test_training import make_session
 
@@ -45,7 +45,7 @@ def test_trainer_adds_a_person(make_page, app, world, viewport, javascript):
     session_id = make_session(app, world, start_date=date(2026, 5, 4), end_date=date(2026, 5, 4))
     page, problems = make_page(javascript=javascript, viewport=viewport)
     log_in(page, world.trainer_p.name)
-    page.locator("nav a[href='/training']").click()
+    menu_link(page, "/training").click()
     page.locator(f"a[href='/training/{session_id}']").first.click()
     form = page.locator("#attendee-new form")
     form.locator("input[name=full_name]").fill("Đinh Thị Hoa")
@@ -66,7 +66,7 @@ def test_province_approves_a_report(make_page, app, world, viewport, javascript)
         db.session.commit()
     page, problems = make_page(javascript=javascript, viewport=viewport)
     log_in(page, world.province_staff_p.name)
-    page.locator("nav a[href='/reports']").click()
+    menu_link(page, "/reports").click()
     page.goto("/reports?month=2025-06")
     row = page.locator(f"#queue-{world.commune_a.id}")
     row.locator("form[action$='/approve'] button").click()
@@ -79,7 +79,7 @@ def test_province_approves_a_report(make_page, app, world, viewport, javascript)
 def test_admin_creates_a_user(make_page, app, world, viewport, javascript):
     page, problems = make_page(javascript=javascript, viewport=viewport)
     log_in(page, world.admin.name)
-    page.locator("nav a[href='/admin/users']").click()
+    menu_link(page, "/admin/users").click()
     page.locator("a[href='/admin/users/new']").first.click()
     username = f"thuthu_{viewport['width']}_{int(javascript)}"
     page.locator("input[name=username]").fill(username)
