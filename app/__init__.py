@@ -141,13 +141,14 @@ def create_app(config_class=None):
     from app.health import bp as health_bp
     from app.reports.routes import bp as reports_bp
     from app.resources.routes import bp as resources_bp
+    from app.standards.routes import bp as standards_bp
     from app.training.routes import bp as training_bp
     from app.units.routes import bp as units_bp
     from app.users.routes import bp as users_bp
     from app.visits.routes import bp as visits_bp
 
     for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp, audit_bp, resources_bp,
-               training_bp):
+               training_bp, standards_bp):
         app.register_blueprint(bp)
 
     from app.backup import backup_command, restore_command

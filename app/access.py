@@ -93,6 +93,13 @@ RULES = {
     "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
     "equipment.template": lambda u, o: u.role == LIBRARIAN,
     "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # The equipment standard per point model: province staff of the province read and set it (with the
+    # progress report's deadline and start date), follow the province's progress and print its report; a
+    # point's gaps against it are read by whoever reads the point's register.
+    "standard.view": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    "standard.edit": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    "standard.progress": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    "standard.gaps": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
     # Reader visits: a librarian counts their commune's (at active points); province
     # staff read their province's and set its growth target; trainers see none.
     "visits.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),

@@ -97,6 +97,17 @@ MATRIX = {
     ("reports.set_deadline", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("reports.settings", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
     ("reports.settings", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
+    # The equipment standard: province staff of the province set it; a point's gaps for whoever reads its register.
+    ("standards.standard", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("standards.standard_edit", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    # Posted without the version the form carries: a conflict, once access is granted.
+    ("standards.standard_edit", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
+    ("standards.settings", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("standards.settings", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
+    ("standards.point_gaps", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("standards.progress", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("standards.purchases_export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("standards.report", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     # Training: sessions in commune A run by trainer_p, in commune C (province Q) run by trainer_q.
     ("training.session_list", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
     ("training.session_create", "GET", None): {A: "login", L: 403, T: 200, P: 403, ADM: 200},

@@ -27,6 +27,7 @@ KINDS = {
     "period_report": _l("Period reports"), "visit_count": _l("Reader visits"), "library_point": _l("Library points"),
     "equipment_item": _l("Equipment"), "equipment_event": _l("Equipment"), "user_account": _l("Users and logins"),
     "unit": _l("Units and targets"), "period_deadline": _l("Deadlines"), "stock_take": _l("Stock-take"),
+    "standard_settings": _l("Equipment standard"),
 }
 
 

@@ -14,6 +14,7 @@ from app.access import (
     users_by_role,
 )
 from app.dashboard import bp
+from app.dashboard.document import document_fields
 from app.dashboard.queries import (
     EFFECTIVE_CRITERIA,
     EFFECTIVE_FAILING,
@@ -31,6 +32,7 @@ from app.models_base import utcnow
 from app.reports import queries as reports
 from app.reports.models import STATES
 from app.spreadsheets import csv_response, file_slug, workbook_response
+from app.standards.queries import gaps_of_points
 from app.units.models import COMMUNE, Unit
 from app.units.queries import commune_point_ids, points_for, progress_of, province_point_ids
 from app.visits.models import GROUPS, SERVICES
@@ -47,6 +49,7 @@ def home():
     context = {"counts": unit_counts(current_user), "commune": commune}
     if commune is not None:
         context["points"] = points_for(current_user)
+        context["gaps"] = gaps_of_points(context["points"], today_local())
         context["due_reports"] = reports.due_reports(commune, today_local())
     elif can(current_user, "home.users"):
         context["users_by_role"] = users_by_role(current_user)
@@ -218,53 +221,6 @@ def export(fmt: str):
     return csv_response(f"{name}.csv", *communes)
 
 
-# The printable report's typed fields: (GET argument, longest accepted value).
-# A longer value is cut, never refused: the page is a plain GET form.
-REPORT_FIELDS = {"parent": 120, "issuer": 120, "number_line": 40, "place": 60, "addressee": 200,
-                 "signer_for": 80, "signer_title": 80, "signer": 80}
-RECIPIENTS_CHARS, RECIPIENTS_LINES, RECIPIENT_CHARS = 1500, 15, 120
-
-
-def _typed(name: str, default: str = "") -> str:
-    """A typed field of the printable report: trimmed, the default when left
-    empty, cut to its length in REPORT_FIELDS."""
-    return ((request.args.get(name) or "").strip() or default)[:REPORT_FIELDS[name]]
-
-
-def _recipients(text: str, issuer: str) -> tuple[list[str], list[str]]:
-    """The "Nơi nhận" lines as (kept, dropped): one recipient a line, without the
-    dash the document adds. A line naming the issuing body itself (accents,
-    case, spacing and the closing ; or . aside) is dropped: a body does not
-    send its report to itself."""
-    kept, dropped = [], []
-    for line in text[:RECIPIENTS_CHARS].splitlines():
-        line = line.strip().lstrip("-–•*+ ").strip()[:RECIPIENT_CHARS]
-        if not line:
-            continue
-        if formatting.fold(line.rstrip(" ;.,:")) == formatting.fold(issuer):
-            dropped.append(line.rstrip(" ;.,:"))  # the message ends the sentence
-        elif len(kept) < RECIPIENTS_LINES:
-            kept.append(line)
-    return kept, dropped
-
-
-def _phrases(title: str) -> list[str]:
-    """A title in upper case, cut where a line may break: after a comma and
-    before "và". The template keeps each phrase on one line when it fits
-    (inline-block), so "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" breaks before "VÀ DU
-    LỊCH", never inside "DU LỊCH"; the last two words of a phrase are joined
-    by a no-break space for a phrase longer than the line."""
-    phrases, words = [], []
-    for word in title.upper().split():
-        if words and (formatting.fold(word) == "va" or words[-1].endswith(",")):
-            phrases.append(words)
-            words = []
-        words.append(word)
-    if words:
-        phrases.append(words)
-    return [" ".join(p[:-2] + ["\u00a0".join(p[-2:])]) for p in phrases]
-
-
 def _missing_by_commune(missing: list[dict]) -> list[tuple[str, str]]:
     """The missing reports as one line a commune: ("Xã A", "04, 05/2026")."""
     months: dict = {}
@@ -296,29 +252,13 @@ def printable():
     steps, communes = progress_of(current_user, province.id, on=rollup["as_of"])
     effective = rollup["effective"]
     failing = {key: sum(1 for failed in effective["points"].values() if key in failed) for key in EFFECTIVE_CRITERIA}
-    province_title = f"{province.division_type} {province.name}"
-    fields = {
-        "parent": _typed("parent", _("PEOPLE'S COMMITTEE OF %(province)s", province=province_title.upper())),
-        "issuer": _typed("issuer", _("DEPARTMENT OF CULTURE, SPORTS AND TOURISM")),
-        "number": _typed("number_line"),
-        "place": _typed("place", province.name),
-        "addressee": _typed("addressee", _("People's Committee of %(province)s", province=province_title)),
-        "signer_for": _typed("signer_for"),
-        "signer_title": _typed("signer_title", _("DIRECTOR")),
-        "signer": _typed("signer"),
-    }
-    typed = request.args.get("recipients") or ""
-    recipients, dropped = _recipients(typed, fields["issuer"])
-    if not typed.strip():
-        recipients = [_("As above;"), _("Province library;"), _("Archived: Office.")]
+    document = document_fields(province, _("DEPARTMENT OF CULTURE, SPORTS AND TOURISM"))
     by_service = [(label, sum(n for (sv, _g), n in by_cell.items() if sv == s)) for s, label in SERVICES.items()]
     by_group = [(label, sum(n for (_s, gr), n in by_cell.items() if gr == g)) for g, label in GROUPS.items()]
     completeness = reports.completeness(province, period, today)
     return render("dashboard/report_print.html", province=province, period=period, rollup=rollup,
                   period_args=_period_args(period, province),
-                  totals=rollup["totals"], rows=rollup["rows"], fields=fields, today=today,
-                  titles={k: _phrases(fields[k]) for k in ("parent", "issuer", "signer_for", "signer_title")},
-                  recipients=recipients, dropped=dropped,
+                  totals=rollup["totals"], rows=rollup["rows"], today=today, **document,
                   completeness=completeness, missing=_missing_by_commune(completeness["missing"]), steps=steps,
                   no_step=[c for c in communes if not any(c["steps"])],
                   by_service=by_service, by_group=by_group, date_line=fmt_date(today),

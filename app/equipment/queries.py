@@ -181,18 +181,31 @@ def condition_on(events: list[tuple[date, str | None, str | None]], day: date, c
 def standing_on(province_id: int, day: date, commune_id: int | None = None) -> dict[int, dict]:
     """Per library point of the province (or of one commune) on `day`:
     {"commune_id", "active", "by_group": {group: {condition: quantity}},
-    "computers": computers in use, "computers_down": broken or under repair,
-    "online": computers in use and online}. Two queries: the items, and their
-    condition changes."""
+    "by_category": {category: {condition: quantity}}, "computers": computers
+    in use, "computers_down": broken or under repair, "online": computers in
+    use and online}. Two queries: the items, and their condition changes."""
+    return standing_on_days(province_id, [day], commune_id)[day]
+
+
+def _entered_by(day: date) -> datetime:
+    """The end of `day` in Asia/Ho_Chi_Minh: an item without a received date counts once entered by then."""
+    return datetime.combine(day + timedelta(days=1), time(), timezone(timedelta(hours=7)))
+
+
+def standing_on_days(province_id: int, days, commune_id: int | None = None) -> dict[date, dict[int, dict]]:
+    """standing_on() for several days at once (a trend by month): the same two
+    queries, over the items held by the last of the days; each day then takes
+    the items it held, in the condition their history gives for it."""
+    days = sorted(set(days))
     item = EquipmentItem
-    entered_by = datetime.combine(day + timedelta(days=1), time(), timezone(timedelta(hours=7)))
+    last = days[-1]
     where = [Unit.parent_id == province_id,
-             or_(item.received_on <= day, and_(item.received_on.is_(None), item.created_at < entered_by))]
+             or_(item.received_on <= last, and_(item.received_on.is_(None), item.created_at < _entered_by(last)))]
     if commune_id is not None:
         where.append(LibraryPoint.commune_id == commune_id)
     items = db.session.execute(
         select(item.id, item.point_id, LibraryPoint.commune_id, LibraryPoint.active, item.category, item.quantity,
-               item.condition, item.internet_connected)
+               item.condition, item.internet_connected, item.received_on, item.created_at)
         .join(LibraryPoint, LibraryPoint.id == item.point_id).join(Unit, Unit.id == LibraryPoint.commune_id)
         .where(*where)).all()
     changes = defaultdict(list)
@@ -204,18 +217,26 @@ def standing_on(province_id: int, day: date, commune_id: int | None = None) -> d
             .where(*where, EquipmentEvent.new_condition.is_not(None))
             .order_by(EquipmentEvent.occurred_on, EquipmentEvent.id)):
         changes[item_id].append((occurred_on, old, new))
-    points = {}
-    for item_id, point_id, commune, active, category, quantity, current, online in items:
-        point = points.setdefault(point_id, {"commune_id": commune, "active": bool(active), "by_group": {},
-                                             "computers": 0, "computers_down": 0, "online": 0})
-        condition = condition_on(changes.get(item_id, []), day, current)
-        group = point["by_group"].setdefault(GROUP_OF.get(category, "other"), dict.fromkeys(CONDITIONS, 0))
-        group[condition] = group.get(condition, 0) + quantity
-        if category == "computer":
-            point["computers"] += quantity if condition == IN_USE else 0
-            point["computers_down"] += quantity if condition in (BROKEN, UNDER_REPAIR) else 0
-            point["online"] += quantity if condition == IN_USE and online else 0
-    return points
+    out = {}
+    for day in days:
+        entered_by = _entered_by(day)
+        points = out[day] = {}
+        for item_id, point_id, commune, active, category, quantity, current, online, received, created in items:
+            if (received is not None and received > day) or (received is None and created >= entered_by):
+                continue
+            point = points.setdefault(point_id, {"commune_id": commune, "active": bool(active), "by_group": {},
+                                                 "by_category": {}, "computers": 0, "computers_down": 0,
+                                                 "online": 0})
+            condition = condition_on(changes.get(item_id, []), day, current)
+            group = point["by_group"].setdefault(GROUP_OF.get(category, "other"), dict.fromkeys(CONDITIONS, 0))
+            group[condition] = group.get(condition, 0) + quantity
+            by_category = point["by_category"].setdefault(category, dict.fromkeys(CONDITIONS, 0))
+            by_category[condition] = by_category.get(condition, 0) + quantity
+            if category == "computer":
+                point["computers"] += quantity if condition == IN_USE else 0
+                point["computers_down"] += quantity if condition in (BROKEN, UNDER_REPAIR) else 0
+                point["online"] += quantity if condition == IN_USE and online else 0
+    return out
 
 
 def by_commune(standing: dict[int, dict]) -> dict[int, dict]:

@@ -12,6 +12,7 @@ from app.formatting import today_local
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.reports.locks import refuse_if_locked
+from app.standards.queries import gaps_of_points
 from app.training.queries import first_sessions_attended
 from app.units import bp
 from app.units.forms import CONFIRM_TRAINED, ChecklistForm, PointFilterForm, PointForm
@@ -79,7 +80,8 @@ def point_create():
 @bp.get("/points/<int:id>")
 @requires("points.view", load=LibraryPoint)
 def point_detail(point: LibraryPoint):
-    return render("units/point_detail.html", point=point, form=EmptyForm(), **point_page(point))
+    return render("units/point_detail.html", point=point, form=EmptyForm(),
+                  gaps=gaps_of_points([point], today_local()), **point_page(point))
 
 
 @bp.route("/points/<int:id>/edit", methods=["GET", "POST"])
