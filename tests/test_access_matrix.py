@@ -70,6 +70,7 @@ MATRIX = {
     ("visits.day_entry", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
     ("visits.month_entry", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
     ("visits.point_summary", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("visits.sheet", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("visits.commune_summary", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("visits.province_overview", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("visits.target_edit", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
