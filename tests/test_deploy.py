@@ -391,6 +391,10 @@ def test_app_pages_have_hsts_and_each_security_header_once(site):
     for name in ("Permissions-Policy", "Cross-Origin-Opener-Policy"):
         assert len(headers.get_all(name) or []) == 1, (name, headers.get_all(name))
     assert no_version(headers), headers["Server"]
+    # The app compresses its pages itself (Flask-Compress); nginx passes them on as they are.
+    status, body, headers = site.request("GET", "/login", headers={"Accept-Encoding": "gzip"})
+    assert (status, headers.get_all("Content-Encoding")) == (200, ["gzip"])
+    assert b"csrf-token" in gzip.decompress(body)
 
 
 @pytest.mark.servers
