@@ -509,7 +509,8 @@ def test_healthz_answers_while_two_slow_bodies_trickle_in(site):
 
 def form_login(site, headers: dict, username: str) -> tuple[int, bytes]:
     """GET /login for its cookie and token, then POST a wrong password with `headers`."""
-    _status, page, page_headers = site.request("GET", "/login")
+    status, page, page_headers = site.request("GET", "/login")
+    assert status == 200, status
     token = CSRF.search(page.decode())[1]
     cookies = "; ".join(c.split(";", 1)[0] for c in page_headers.get_all("Set-Cookie") or [])
     body = f"csrf_token={token}&username={username}&password=wrong-password".encode()
