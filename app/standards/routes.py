@@ -54,6 +54,8 @@ def _province(province: Unit) -> Unit:
 def _as_of(default: date) -> tuple[AsOfForm, date]:
     """The "as of" day a page reads its figures on: the form's, or `default`."""
     form = AsOfForm(request.args).read()
+    if form.on.data is None and not form.on.errors:
+        form.on.data = default  # shown in the field
     return form, form.on.data or default
 
 
