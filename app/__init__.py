@@ -188,8 +188,8 @@ def create_app(config_class=None):
         locale = str(get_locale())
         if locale not in app_texts:
             app_texts[locale] = {
-                "one": ngettext("%(num)s tap not sent yet", "%(num)s taps not sent yet", 1, num="{n}"),
-                "other": ngettext("%(num)s tap not sent yet", "%(num)s taps not sent yet", 2, num="{n}"),
+                "one": ngettext("%(n)s tap not sent yet", "%(n)s taps not sent yet", 1, n="{n}"),
+                "other": ngettext("%(n)s tap not sent yet", "%(n)s taps not sent yet", 2, n="{n}"),
                 "refused": gettext("Not counted: %(what)s. %(why)s", what="{what}", why="{why}"),
                 "failed": gettext("The server refused it."),
                 "ok": gettext("OK"),

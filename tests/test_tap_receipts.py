@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models_base import utcnow
 from app.visits import routes
 from app.visits.models import RECEIPT_DAYS, TapReceipt, VisitCount
-from tests.conftest import post
+from tests.conftest import csrf_token, post
 from tests.test_reports import approve_june
 from tests.test_visits_concurrency import _session
 
@@ -98,10 +98,14 @@ def test_a_copy_arriving_after_its_month_was_approved_gets_its_answer_not_a_refu
     assert stored(app, world.point_a.id) == 1
 
 
-def test_a_logged_out_tap_is_answered_401_in_json(client, world):
-    response = client.post(f"/points/{world.point_a.id}/tally", data={"day": date.today().isoformat()},
-                           headers=JSON)
-    assert response.status_code == 401 and response.json["error"] == "login"
+def test_a_tap_from_a_logged_out_phone_is_kept_for_later(client, world):
+    """What app.js keeps queued rather than shows as refused: a stale form (the
+    session has gone: the CSRF check answers first) and a login needed."""
+    path, tap = f"/points/{world.point_a.id}/tally", {"day": date.today().isoformat(), "cell": "reading:children"}
+    stale = client.post(path, data=tap, headers=JSON)
+    assert stale.status_code == 400 and stale.json["error"] == "csrf"
+    logged_out = client.post(path, data={**tap, "csrf_token": csrf_token(client, "/login")}, headers=JSON)
+    assert logged_out.status_code == 401 and logged_out.json["error"] == "login"
 
 
 def test_receipts_older_than_the_kept_days_are_pruned(app, world, as_user, monkeypatch):

@@ -124,7 +124,7 @@ def test_a_tap_naming_no_cell_is_refused(app, world, as_user, data):
     client = as_user("librarian_a")
     response = post(client, f"/points/{world.point_a.id}/tally", {"day": today(app).isoformat(), **data}, headers=JSON)
     assert response.status_code == 422
-    assert response.json["message"] == "Chọn một dịch vụ và một nhóm bạn đọc."
+    assert response.json["message"] == "Chọn dịch vụ và nhóm bạn đọc."
     assert counts(app, world.point_a.id) == {}
 
 

@@ -89,7 +89,7 @@
   function later() { clearTimeout(timer); timer = setTimeout(send, wait); wait = Math.min(wait * 2, 60000); }
   function send() {
     var e = load().filter(function (x) { return !x.refused; })[0];
-    if (busy || !e || !user) return;
+    if (busy || !e || !user || !navigator.onLine) return;  // offline: the "online" event sends it
     busy = true;
     var body = new URLSearchParams({csrf_token: token, day: e.day, tap: e.id});
     body.set(e.step > 0 ? "cell" : "undo", e.cell);
