@@ -59,7 +59,7 @@ test-fast: $(VENV)/.dev translations
 browser-deps:
 	@tools/ensure-debian-package.sh chromium /usr/bin/chromium
 
-## bench: page weight, server times, the province roll-up (1x and 10x history), every page per role, and load under gunicorn + wrk
+## bench: page weight, server times, a phone on Slow 3G (field.py), the province roll-up (1x and 10x history), every page per role, and load under gunicorn + wrk
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/equipment.py
@@ -67,6 +67,7 @@ bench: $(VENV)/.dev translations
 	$(BIN)/python bench/training.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/field.py
 	$(BIN)/python bench/load.py
 
 clean:

@@ -42,7 +42,7 @@ def crawl(app, username: str) -> tuple[dict, dict]:
 
             with app.test_request_context():
                 day = today_local().isoformat()
-            tap = client.post(f"/points/{point.group(1)}/tally", headers={"HX-Request": "true"},
+            tap = client.post(f"/points/{point.group(1)}/tally", headers={"Accept": "application/json"},
                               data={"csrf_token": token, "day": day, "cell": "reading:children"})
             assert tap.status_code == 200, tap.status_code
             partials["POST tally tap"] = gz(tap.get_data())

@@ -48,7 +48,7 @@ def main():
     requests = {
         "hello": lambda: client.get("/bench-hello"),
         "page": lambda: client.get(path),
-        "tap": lambda: client.post(path, data=tap, headers={"HX-Request": "true"}),
+        "tap": lambda: client.post(path, data=tap, headers={"Accept": "application/json"}),
         "tap-plain": lambda: client.post(path, data=tap),
     }
     expected = {"hello": 200, "page": 200, "tap": 200, "tap-plain": 303}

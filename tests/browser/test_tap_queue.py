@@ -105,3 +105,21 @@ def test_a_queued_tap_for_a_month_approved_meanwhile_is_shown_refused(app, world
     status.locator("button").click()  # seen: dismissed
     expect(status).to_have_text("")
     page.wait_for_function(QUEUE_EMPTY)
+
+
+def test_an_htmx_form_that_cannot_reach_the_server_says_so_and_keeps_what_was_typed(app, world, make_page):
+    from tests.browser.test_training import create_session, fill_person
+
+    page, _problems = make_page()
+    log_in(page, "trainer_p")
+    create_session(page, world, "Mất kết nối khi thêm người")
+    row = fill_person(page, "Hà Thị Lan", "female", "1990", "Giáo viên")
+    page.context.set_offline(True)
+    row.locator("button[type=submit]").click()
+    note = page.locator("#attendee-new form + .net-error")
+    expect(note).to_have_attribute("role", "alert")
+    expect(page.locator("#attendee-new [name=full_name]")).to_have_value("Hà Thị Lan")
+    page.context.set_offline(False)
+    row.locator("button[type=submit]").click()  # sent again once the link is back: saved, the note goes
+    expect(page.locator("#attendees tr[id^='attendee-']")).to_have_count(1)
+    expect(page.locator(".net-error")).to_have_count(0)
