@@ -92,6 +92,7 @@ EXPORTS = {
     "dashboard.export": None, "audit.export": None, "training.attendance_export": "session",
     "equipment.export_point": "point_a", "equipment.export_commune": "commune_a",
     "equipment.export_province": "province_p", "visits.export_point": "point_a", "visits.export_commune": "commune_a",
+    "standards.purchases_export": None,
 }
 
 

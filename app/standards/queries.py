@@ -64,14 +64,6 @@ def standards_on(province_id: int, day: date) -> dict[str, dict[str, tuple[int, 
     return _valid_on(_lines(province_id), day)
 
 
-def versions_of(province_id: int, model: str) -> list[date]:
-    """The days from which each version of a model's standard is valid, newest first."""
-    return db.session.scalars(
-        select(StandardLine.valid_from).where(StandardLine.province_id == province_id,
-                                              StandardLine.point_model == model)
-        .group_by(StandardLine.valid_from).order_by(StandardLine.valid_from.desc())).all()
-
-
 def lines_valid_from(province_id: int, model: str, valid_from: date) -> dict[str, StandardLine]:
     """{category: line} of one version of a model's standard (empty when there is none from that day)."""
     return {line.category: line for line in db.session.scalars(
