@@ -12,17 +12,18 @@ from app.units.models import COMMUNE, PROVINCE, Unit
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def filtered_events(user, username: str | None = None, unit_id: int | None = None, object_types=None,
+def filtered_events(user, username: str | None = None, unit_id: int | None = None, domain=None,
                     start: date | None = None, end: date | None = None):
     """A select of the events `user` may read (their province's units; everything
-    for an admin), newest first. The dates are whole days in Asia/Ho_Chi_Minh."""
+    for an admin), newest first. `domain` is a condition on AuditEvent (see
+    app.audit.describe.DOMAINS). The dates are whole days in Asia/Ho_Chi_Minh."""
     query = scope_to_province(select(AuditEvent), AuditEvent.unit_id, user)
     if username:
         query = query.where(func.lower(AuditEvent.username).contains(username.strip().lower()))
     if unit_id:
         query = query.where(AuditEvent.unit_id == unit_id)
-    if object_types:
-        query = query.where(AuditEvent.object_type.in_(object_types))
+    if domain is not None:
+        query = query.where(domain)
     if start:
         query = query.where(AuditEvent.created_at >= datetime.combine(start, time(), HCM))
     if end:

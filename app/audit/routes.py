@@ -9,8 +9,7 @@ from wtforms.validators import Length, Optional
 
 from app import params
 from app.access import login_required_for, requires
-from app.audit import bp, queries
-from app.audit.models import changes
+from app.audit import bp, describe, queries
 from app.extensions import db
 from app.formatting import fmt_datetime
 from app.forms_base import FilterForm, LocalDateField, row_id_choice, sane_date
@@ -23,12 +22,6 @@ login_required_for(bp)
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_SIZE = 100
 MAX_EXPORT = 50_000
-KINDS = {
-    "period_report": _l("Period reports"), "visit_count": _l("Reader visits"), "library_point": _l("Library points"),
-    "equipment_item": _l("Equipment"), "equipment_event": _l("Equipment"), "user_account": _l("Users and logins"),
-    "unit": _l("Units and targets"), "period_deadline": _l("Deadlines"), "stock_take": _l("Stock-take"),
-    "standard_settings": _l("Equipment standard"),
-}
 
 
 class AuditFilterForm(FilterForm):
@@ -42,19 +35,19 @@ class AuditFilterForm(FilterForm):
 def _form():
     form = AuditFilterForm(request.args).read()
     form.commune.choices = [("", _l("All communes"))] + [(c.id, c.name) for c in communes_for(current_user)]
-    form.kind.choices = [("", _l("All kinds"))] + sorted({(k, str(v)) for k, v in KINDS.items()}, key=lambda kv: kv[1])
+    form.kind.choices = [("", _l("All kinds"))] + [(key, label) for key, (label, _c) in describe.DOMAINS.items()]
     return form
 
 
 def _query(form):
-    kinds = [k for k, v in KINDS.items() if v == KINDS[form.kind.data]] if form.kind.data in KINDS else None
-    return queries.filtered_events(current_user, form.user.data, form.commune.data, kinds, form.start.data,
-                                   form.end.data)
+    return queries.filtered_events(current_user, form.user.data, form.commune.data,
+                                   describe.domain_condition(form.kind.data), form.start.data, form.end.data)
 
 
-@bp.app_template_filter("audit_changes")
-def audit_changes(event):
-    return changes(event)
+@bp.app_template_filter("audit_described")
+def audit_described(events):
+    """(event, action, object, changes) of each event, in the reader's language (for the history panels)."""
+    return describe.described(events)
 
 
 @bp.get("/audit")
@@ -65,8 +58,9 @@ def events():
     rows = db.session.scalars(_query(form).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     names = queries.unit_names(e.unit_id for e in rows if e.unit_id)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render("audit/events.html", "audit/_partials/_events.html", form=form, events=rows[:PAGE_SIZE],
-                  more=len(rows) > PAGE_SIZE, page=page, names=names, kinds=KINDS, args=args)
+    return render("audit/events.html", "audit/_partials/_events.html", form=form,
+                  events=describe.described(rows[:PAGE_SIZE]), more=len(rows) > PAGE_SIZE, page=page, names=names,
+                  args=args)
 
 
 @bp.get("/audit/export.csv")
@@ -75,8 +69,12 @@ def export():
     form = _form()
     events = db.session.scalars(_query(form).limit(MAX_EXPORT)).all()
     names = queries.unit_names()
-    headers = [_("Time"), _("User"), _("Action"), _("Object"), _("Object id"), _("Unit"), _("Before"), _("After"),
-               _("Source address")]
-    rows = ([fmt_datetime(e.created_at), e.username, e.action, e.object_type, e.object_id, names.get(e.unit_id, ""),
-             e.before, e.after, e.source_address] for e in events)
+    refs = describe.Names(events)
+    # Readable columns first; the machine codes and the stored JSON after them, for whoever processes the file.
+    headers = [_("Time"), _("User"), _("Action"), _("Object"), _("Object id"), _("Unit"), _("Changes"),
+               _("Source address"), _("Action code"), _("Object type code"), _("Before (JSON)"), _("After (JSON)")]
+    rows = ([fmt_datetime(e.created_at), e.username, describe.action_label(e.action),
+             describe.object_label(e.object_type), e.object_id, names.get(e.unit_id, ""),
+             describe.changes_text(e, refs), e.source_address, e.action, e.object_type, e.before, e.after]
+            for e in events)
     return csv_response("nhat-ky.csv", headers, rows)
