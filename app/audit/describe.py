@@ -80,9 +80,10 @@ FIELDS = {
     "item_id": _l("Item"), "kind": _l("Kind"), "occurred_on": _l("Date"), "cost": _l("Cost (VND)"),
     "old_condition": _l("Condition before"), "new_condition": _l("New condition"), "items": _l("Items"),
     "item_ids": _l("Item numbers"), "model": _l("Model"), "valid_from": _l("Valid from"),
+    "events": _l("Its history"), "stock_take_id": _l("Stock-take"), "recorded_by_id": _l("Recorded by"),
     # library points and units
     "commune_id": _l("Commune"), "name": _l("Name"), "address": _l("Address"), "opened_on": _l("Opened on"),
-    "active": _l("In use"), **CHECKLIST,
+    "active": _l("Active"), **CHECKLIST,
     "growth_target_min": _l("Growth target, lower bound (%)"),
     "growth_target_max": _l("Growth target, upper bound (%)"),
     "reporting_from": _l("Reports expected from"),
@@ -129,7 +130,7 @@ MONEY = {"unit_value", "cost"}
 PERCENT = {"growth_target_min", "growth_target_max", "effective_target_min", "effective_target_max"}
 PLAIN = {"birth_year", "phone", "asset_code"}  # numbers or codes people typed: shown as typed
 REFERENCES = {"commune_id": Unit, "unit_id": Unit, "point_id": LibraryPoint, "item_id": EquipmentItem,
-              "session_id": TrainingSession}
+              "session_id": TrainingSession, "recorded_by_id": User}
 ID_LISTS = {"item_ids", "attendance_ids"}
 CELL = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\w+):(\w+)$")  # a visit cell of "visits_set": day:service:group
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -196,14 +197,22 @@ class Names:
 
     def __init__(self, events):
         wanted: dict[str, set] = {}
+
+        def collect(payload: dict):
+            for key, value in payload.items():
+                model = REFERENCES.get(key)
+                if model is not None and isinstance(value, int):
+                    wanted.setdefault(model.__name__, set()).add(value)
+                elif key == "trainer_ids" and isinstance(value, list):
+                    wanted.setdefault("User", set()).update(v for v in value if isinstance(v, int))
+                elif isinstance(value, list):  # the records deleted with this one (an item's events)
+                    for row in value:
+                        if isinstance(row, dict):
+                            collect(row)
+
         for event in events:
             for payload in (_loads(event.before), _loads(event.after)):
-                for key, value in (payload or {}).items():
-                    model = REFERENCES.get(key)
-                    if model is not None and isinstance(value, int):
-                        wanted.setdefault(model.__name__, set()).add(value)
-                    elif key == "trainer_ids" and isinstance(value, list):
-                        wanted.setdefault("User", set()).update(v for v in value if isinstance(v, int))
+                collect(payload or {})
         self.names: dict[tuple[str, int], str] = {}
         columns = {"Unit": (Unit, Unit.name), "LibraryPoint": (LibraryPoint, LibraryPoint.name),
                    "EquipmentItem": (EquipmentItem, EquipmentItem.description),
@@ -225,7 +234,7 @@ def _text(value) -> str:
     if isinstance(value, int | float):
         return fmt_number(value)
     if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
+        return ", ".join(_text(v) for v in value) or "—"
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_text(v)}" for k, v in value.items())
     text = str(value)
@@ -259,9 +268,14 @@ def value_text(field: str, value, object_type: str = "", names: Names | None = N
         return names.of(REFERENCES[field], value) if names else f"#{value}"
     if field == "trainer_ids" and isinstance(value, list):
         return ", ".join(names.of(User, v) if names else f"#{v}" for v in value) or "—"
+    if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+        # records kept with a deletion (an item's events, a session's attendees): one bracket each
+        return " ".join("(" + "; ".join(f"{field_label(k)}: {value_text(k, v, object_type, names)}"
+                                        for k, v in row.items() if v not in (None, "", []))
+                        + ")" for row in value)
     if field in ID_LISTS and isinstance(value, list):
         shown = ", ".join(f"#{v}" for v in value[:10])
-        return shown + (", …" if len(value) > 10 else "")
+        return (shown + (", …" if len(value) > 10 else "")) or "—"
     if field == "key" and isinstance(value, str) and ":" in value:
         kind, subject = value.split(":", 1)
         return f"{THROTTLE_KEYS[kind]} {subject}" if kind in THROTTLE_KEYS else value
