@@ -106,6 +106,22 @@ def test_deactivated_user_cannot_log_in(app, client, world):
     assert audit_actions(app, "login_failed")[0].after == '{"reason": "inactive"}'
 
 
+def test_a_deactivated_account_is_told_so_only_after_its_correct_password(app, client, world):
+    from flask_babel import gettext
+
+    with app.test_request_context():  # Vietnamese, the default
+        deactivated = gettext("This account has been deactivated. Ask your administrator to reactivate it.")
+        wrong = gettext("Wrong username or password.")
+    update(app, User, world.librarian_a.id, active=False)
+    html = login(client, "librarian_a").get_data(as_text=True)
+    assert deactivated in html and wrong not in html
+    assert client.get("/").status_code in (302, 303)  # still not logged in
+    # A guesser learns nothing: a wrong password, or no such account, reads as before.
+    for username, password in (("librarian_a", "wrong-password1"), ("no_such_user", PASSWORD)):
+        html = login(client, username, password).get_data(as_text=True)
+        assert wrong in html and deactivated not in html
+
+
 def test_logout_ends_the_session_and_is_recorded(app, client, world):
     login(client, "librarian_a")
     response = post(client, "/logout")

@@ -76,11 +76,16 @@ def login():
 
     if user is None:
         check_dummy_password(form.password.data)  # the same time as for a real account
-    if user is None or not user.check_password(form.password.data) or not user.active:
+    password_ok = user is not None and user.check_password(form.password.data)  # one hash, whatever follows
+    if not password_ok or not user.active:
         audit.record("login_failed", username=username[:40], unit_id=user.unit_id if user else None,
                      after={"reason": "inactive" if user and not user.active else "bad_credentials"})
         db.session.commit()
-        form.form_errors.append(_("Wrong username or password."))
+        if password_ok:
+            # Only whoever knows the password learns that the account exists and is deactivated.
+            form.form_errors.append(_("This account has been deactivated. Ask your administrator to reactivate it."))
+        else:
+            form.form_errors.append(_("Wrong username or password."))
         return render_form_errors("users/login.html", form=form)
 
     attempt_succeeded(username, address, device)
