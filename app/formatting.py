@@ -74,6 +74,37 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+DAY, MONTH = "day", "month"  # the precision of a date known only to its month (a receipt date "08/2013")
+
+
+def parse_day_or_month(text) -> tuple[date, str] | None:
+    """A date typed as dd/mm/yyyy or yyyy-mm-dd (precision DAY), or a month
+    typed as mm/yyyy, m/yyyy or yyyy-mm (precision MONTH, the 1st of the month:
+    whatever reads it as of a day counts it from the month's start); None when
+    it is neither."""
+    if isinstance(value := text, datetime):
+        return value.date(), DAY
+    if isinstance(value, date):
+        return value, DAY
+    text = str(text or "").strip()
+    day = parse_date(text)
+    if day is not None:
+        return day, DAY
+    for fmt in ("%m/%Y", "%Y-%m", "%m-%Y", "%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date(), MONTH
+        except ValueError:
+            continue
+    return None
+
+
+def fmt_day_or_month(value, precision: str | None = DAY) -> str:
+    """dd/mm/yyyy, or mm/yyyy for a date known only to its month."""
+    if value is None:
+        return ""
+    return value.strftime("%m/%Y") if precision == MONTH else fmt_date(value)
+
+
 def fold(text: str) -> str:
     """Lower case, no accents, single spaces: 'Thái  Nguyên' → 'thai nguyen'.
     For matching what people type or put in spreadsheets."""

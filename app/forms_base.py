@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
+from wtforms import validators as wtforms_validators
 from wtforms.validators import ValidationError
 
 from app import params
@@ -163,12 +164,54 @@ class LocalDateField(DateField):
             raise ValueError(_l("Enter a date as dd/mm/yyyy.")) from None
 
 
-class LocalIntegerField(IntegerField):
-    """A whole number typed as 450000, 450.000 or 450 000 (the Vietnamese
-    thousands separator), as a spreadsheet cell may hold it too."""
+class DayOrMonthField(DateField):
+    """A date that may be known only to its month: dd/mm/yyyy or mm/yyyy
+    (a receipt date "08/2013"). `data` is the date (the month's 1st), and
+    `precision` "day" or "month"; populate_obj sets both, the precision on
+    the attribute named by `precision_attr`. A text input, not a date input,
+    since a browser's date input cannot hold a month alone."""
+
+    def __init__(self, label=None, validators=None, precision_attr=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "autocomplete": "off"})
+        kwargs["render_kw"].setdefault("type", "text")
+        super().__init__(label, validators, **kwargs)
+        self.precision_attr = precision_attr
+        self.precision = "day"
 
     def process_formdata(self, valuelist):
-        from app.spreadsheets import whole_number
+        from app.formatting import parse_day_or_month
+
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        if raw == "":
+            self.data, self.precision = None, "day"
+            return
+        parsed = parse_day_or_month(raw)
+        if parsed is None:
+            self.data = None
+            raise ValueError(_l("Enter a date as dd/mm/yyyy, or a month as mm/yyyy."))
+        self.data, self.precision = parsed
+
+    def _value(self):
+        from app.formatting import fmt_day_or_month
+
+        if self.raw_data:
+            return self.raw_data[0]
+        return fmt_day_or_month(self.data, self.precision) if self.data else ""
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, self.data)
+        if self.precision_attr:
+            setattr(obj, self.precision_attr, self.precision if self.data else None)
+
+
+class LocalIntegerField(IntegerField):
+    """A whole number typed as 450000, 450.000, 450 000, 450,000 or 450.000 ₫
+    (read by app.numbers.parse_whole, as every grid cell and import is)."""
+
+    def process_formdata(self, valuelist):
+        from app.numbers import NumberError, parse_whole
 
         if not valuelist:
             return
@@ -176,12 +219,26 @@ class LocalIntegerField(IntegerField):
         if raw == "":
             self.data = None
             return
-        sign = -1 if raw.startswith("-") else 1  # a minus is read, so the field's range can refuse it by name
         try:
-            self.data = sign * whole_number(raw.lstrip("-").strip(), 0, 10**15)
-        except ValueError:
+            self.data = parse_whole(raw)  # the range is the field's NumberRange, which names it formatted
+        except NumberError as error:
             self.data = None
-            raise ValueError(_l("Enter a whole number.")) from None
+            raise ValueError(str(error)) from None
+
+
+class NumberRange(wtforms_validators.NumberRange):
+    """WTForms' NumberRange, with its limits shown as the pages show numbers
+    ("Số phải từ 0 đến 10.000", not "10000")."""
+
+    def __call__(self, form, field):
+        from app.numbers import NumberError, check_range
+
+        if field.data is None:
+            return super().__call__(form, field)
+        try:
+            check_range(field.data, self.min, self.max)
+        except NumberError as error:
+            raise ValidationError(str(error)) from None
 
 
 def not_in_future(form, field):

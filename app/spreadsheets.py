@@ -224,20 +224,9 @@ def file_slug(name: str) -> str:
 
 
 def whole_number(value, minimum: int, maximum: int) -> int:
-    """A whole number from a cell or a form: 12, 12.0, "1.500" or "1,500"; ValueError otherwise."""
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError
-        value = int(value)
-    if isinstance(value, str):
-        cleaned = value.strip().rstrip("₫đ").strip()
-        # Thousands separators only between whole groups of three digits:
-        # "1.500.000" is 1500000, but "1,5" or "2.5" is refused, not multiplied.
-        if not re.fullmatch(r"\d{1,3}([.,\s]\d{3})*|\d+", cleaned):
-            raise ValueError
-        value = int(re.sub(r"\D", "", cleaned))
-    if not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ValueError
-    return value
+    """A whole number from a cell or a form (see app.numbers.parse_whole, the
+    one reader): 12, 12.0, "1.500", "1,500", "12.500.000 ₫"; NumberError, a
+    ValueError saying why, otherwise."""
+    from app.numbers import parse_whole
+
+    return parse_whole(value, minimum, maximum)

@@ -127,6 +127,21 @@ def as_user(client, world):
     return _as
 
 
+def refusal(app, value, minimum=None, maximum=None) -> str:
+    """The message app.numbers gives a librarian (in Vietnamese) for `value`,
+    as a page shows it."""
+    from flask_babel import force_locale
+
+    from app.numbers import NumberError, parse_whole
+
+    with app.test_request_context(), force_locale("vi"):
+        try:
+            parse_whole(value, minimum, maximum)
+        except NumberError as error:
+            return str(error)
+    raise AssertionError(f"{value!r} was accepted")
+
+
 def fetch(app, model, key):
     """A row as it is now in the database, detached (its columns loaded)."""
     with app.app_context():

@@ -13,7 +13,7 @@ from app.audit.models import AuditEvent
 from app.equipment.models import EquipmentEvent, EquipmentItem, StockTake
 from app.extensions import db
 from app.imports.models import ImportBatch
-from tests.conftest import fetch, login, post
+from tests.conftest import fetch, login, post, refusal
 
 
 def make_item(app, point_id, **values):
@@ -143,8 +143,8 @@ def test_add_item_with_htmx_returns_the_row_and_triggers_totals(app, as_user, wo
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"quantity": "0"}, "Số phải từ 1 đến 10000"),
-    ({"quantity": "-3"}, "Số phải từ 1 đến 10000"),
+    ({"quantity": "0"}, "Số phải từ 1 đến 10.000"),
+    ({"quantity": "-3"}, "Số phải từ 1 đến 10.000"),
     ({"quantity": "ba"}, "Nhập một số nguyên"),
     ({"description": ""}, "Vui lòng nhập mục này"),
     ({"category": "chair", "internet_connected": "y"}, "Chỉ máy tính và thiết bị mạng"),
@@ -514,7 +514,7 @@ def test_import_refuses_decimals_and_control_characters(app, as_user, world):
     response = upload(client, world.point_a.id, data, "so-le.csv")
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Nhập một số nguyên" in body and "<td>3</td>" in body
+    assert refusal(app, "1,5") in body and "<td>3</td>" in body
     assert body.count('<tr><td>') >= 3  # one error row per bad cell
     assert count(app, EquipmentItem) == 0
 

@@ -16,7 +16,7 @@ from app.reports import locks
 from app.units.models import LibraryPoint, Unit
 from app.visits import queries
 from app.visits.models import VisitCount
-from tests.conftest import csrf_token, fetch, post, update
+from tests.conftest import csrf_token, fetch, post, refusal, update
 
 JSON = {"Accept": "application/json"}  # how app.js sends a tap
 JUNE_24, JUNE_25 = date(2025, 6, 10), date(2026, 6, 10)
@@ -184,7 +184,7 @@ def test_day_grid_with_a_bad_cell_saves_nothing(app, world, as_user, bad):
     response = post(client, path, {"seen": seen, "reading:children": "5", "computer:adults": bad})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Nhập số nguyên từ 0 đến 10.000." in html
+    assert refusal(app, bad, 0, 10_000) in html  # limits written 10.000, like every number on the page
     assert ('id="c-computer_adults" aria-invalid="true"' in html
             or 'aria-invalid="true"' in html.split('c-computer_adults')[1][:200])
     assert f'value="{bad}"' in html  # what was typed stays in place

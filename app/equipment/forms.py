@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import NumberRange as YearRange
 
 from app.equipment.models import (
     ACTIVE_CONDITIONS,
@@ -12,9 +13,11 @@ from app.equipment.models import (
 )
 from app.forms_base import (
     ChoiceField,
+    DayOrMonthField,
     FilterForm,
     LocalDateField,
     LocalIntegerField,
+    NumberRange,
     VersionedForm,
     no_control_chars,
     not_in_future,
@@ -34,11 +37,19 @@ class ItemForm(VersionedForm):
     condition = ChoiceField(_l("Condition"), choices=[(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS])
     internet_connected = BooleanField(_l("Connected to the internet"), description=_l("For computers."))
     funding_source = ChoiceField(_l("Funding source"), choices=list(FUNDING_SOURCES.items()), default="commune")
-    received_on = LocalDateField(_l("Received on"), validators=[Optional(), not_in_future])
+    received_on = DayOrMonthField(_l("Received on"), validators=[Optional(), not_in_future],
+                                  precision_attr="received_precision",
+                                  description=_l("dd/mm/yyyy, or mm/yyyy when only the month is known"))
     unit_value = LocalIntegerField(_l("Unit value (VND)"), validators=[Optional(), NumberRange(min=0, max=MAX_VND)],
                                    render_kw={"inputmode": "numeric", "min": 0})
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000), no_control_chars],
                           render_kw={"rows": 2})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        item = kwargs.get("obj")
+        if item is not None and not self.received_on.raw_data and item.received_precision:
+            self.received_on.precision = item.received_precision  # an item's "08/2013" is shown as it was given
 
     def validate_internet_connected(self, field):
         if field.data and self.category.data not in ("computer", "network"):
@@ -83,6 +94,6 @@ class RegisterFilterForm(FilterForm):
     funding_source = SelectField(_l("Funding source"),
                                  choices=[("", _l("All sources"))] + list(FUNDING_SOURCES.items()),
                                  validators=[Optional()])
-    year = LocalIntegerField(_l("Received in year"), validators=[Optional(), NumberRange(min=1950, max=2100)],
+    year = LocalIntegerField(_l("Received in year"), validators=[Optional(), YearRange(min=1950, max=2100)],
                              render_kw={"inputmode": "numeric"})
 

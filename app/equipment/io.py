@@ -95,6 +95,7 @@ def export_rows(point_ids_query):
     for item, point_name, commune_name in db.session.execute(query):
         yield [
             commune_name, point_name, item.category_label, item.description, item.asset_code, item.quantity,
-            item.condition_label, yes if item.internet_connected else no, item.funding_label, item.received_on,
+            item.condition_label, yes if item.internet_connected else no, item.funding_label,
+            item.received_label if item.received_precision == "month" else item.received_on,  # "08/2013" as given
             item.unit_value, item.notes, item.total_value,
         ]

@@ -72,6 +72,8 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
         CheckConstraint(_in("category", CATEGORIES), name="category"),
         CheckConstraint(_in("condition", CONDITIONS), name="condition"),
         CheckConstraint(_in("funding_source", FUNDING_SOURCES), name="funding_source"),
+        CheckConstraint("received_precision IS NULL OR received_precision IN ('day', 'month')",
+                        name="received_precision"),
         Index("ix_equipment_item_point_condition", "point_id", "condition"),
         Index("ix_equipment_item_point_category", "point_id", "category"),
     )
@@ -86,6 +88,9 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
     internet_connected: Mapped[bool] = mapped_column(default=False)
     funding_source: Mapped[str] = mapped_column(String(20), default="other")
     received_on: Mapped[date | None]
+    # "day", or "month" for a date known only to its month ("08/2013", kept as the month's 1st,
+    # so an as-of reading counts the item from the month's start); NULL when there is no date.
+    received_precision: Mapped[str | None] = mapped_column(String(5))
     unit_value: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
 
@@ -102,6 +107,13 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
     @property
     def active(self) -> bool:
         return self.condition != LIQUIDATED
+
+    @property
+    def received_label(self) -> str:
+        """The receipt date as it is known: 15/08/2013, or 08/2013."""
+        from app.formatting import fmt_day_or_month
+
+        return fmt_day_or_month(self.received_on, self.received_precision)
 
     @property
     def category_label(self) -> str:

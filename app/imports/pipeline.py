@@ -23,8 +23,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, IntegerField, SelectField
 
 from app.extensions import db
-from app.formatting import fmt_date, fmt_datetime, fmt_number, fold, parse_date
-from app.forms_base import EmptyForm
+from app.formatting import fmt_date, fmt_datetime, fmt_day_or_month, fmt_number, fold, parse_date
+from app.forms_base import DayOrMonthField, EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.imports.forms import ImportForm
 from app.imports.models import ImportBatch
@@ -222,6 +222,8 @@ class Importer:
                 shown[key] = _("yes") if field.data else _("no")
             elif key in labels:
                 shown[key] = labels[key].get(field.data, field.data or "")
+            elif isinstance(field, DayOrMonthField):
+                shown[key] = fmt_day_or_month(field.data, field.precision)
             else:
                 shown[key] = _shown(field.data, plain=key in self.plain)
         return shown

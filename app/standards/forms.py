@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from app.equipment.models import CATEGORIES
-from app.forms_base import FilterForm, LocalDateField, LocalIntegerField, VersionedForm, sane_date
+from app.forms_base import FilterForm, LocalDateField, LocalIntegerField, NumberRange, VersionedForm, sane_date
 from app.standards.models import MAX_QUANTITY
 
 

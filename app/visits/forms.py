@@ -9,8 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from app import periods
 from app.forms_base import ChoiceField, Form, LocalDateField, VersionedForm, not_in_future
+from app.numbers import NumberError, parse_whole
 from app.periods import MONTH, Period
-from app.spreadsheets import whole_number
 from app.visits.models import GROUPS, MAX_COUNT, SERVICES
 
 FIRST_DAY = date(periods.FIRST_YEAR, 1, 1)
@@ -103,11 +103,12 @@ class MonthForm(Form):
 
 
 class CountField(StringField):
-    """A count typed in a grid cell: empty is 0; whole numbers 0 to 10,000;
+    """A count typed in a grid cell: empty is 0; whole numbers 0 to 10.000
+    (read by app.numbers.parse_whole, like every number field and import);
     a cell the post does not name at all is left unchanged (None)."""
 
     def __init__(self, label=None, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off", "maxlength": 6})
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off", "maxlength": 8})
         super().__init__(label, **kwargs)
 
     def process_formdata(self, valuelist):
@@ -119,10 +120,10 @@ class CountField(StringField):
             self.data = 0
             return
         try:
-            self.data = whole_number(raw, 0, MAX_COUNT)
-        except ValueError:
+            self.data = parse_whole(raw, 0, MAX_COUNT)
+        except NumberError as error:
             self.data = None
-            raise ValueError(_l("Enter a whole number from 0 to 10,000.")) from None
+            raise ValueError(str(error)) from None
 
     def _value(self):
         if self.raw_data:

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -80,3 +80,54 @@ class TapReceipt(db.Model):
     count: Mapped[int]  # the cell's count and the day's total that the tap was answered with
     total: Mapped[int]
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+OPEN, CHECKED, NEEDS_FIX = "open", "checked", "needs_fix"
+FLAG_STATES = {
+    OPEN: _l("To be checked"),
+    CHECKED: _l("Checked"),
+    NEEDS_FIX: _l("Needs correction"),
+}
+FLAG_SOURCES = {"grid": _l("Grid"), "import": _l("Import"), "tally": _l("Tally")}
+
+
+class PlausibilityFlag(db.Model):
+    """A count saved although it lay outside the range the cell's own history
+    expects (app.visits.plausibility): the value, the range, the librarian's
+    comment, and the province's follow-up (checked, or needs correction with a
+    comment the librarian sees on their home page). One per cell: a later
+    unusual value of the same cell replaces it; a value back in range removes it."""
+
+    __tablename__ = "plausibility_flag"
+    __table_args__ = (
+        UniqueConstraint("point_id", "day", "service", "reader_group", name="uq_plausibility_flag_cell"),
+        CheckConstraint(_in("state", FLAG_STATES), name="state"),
+        CheckConstraint(_in("source", FLAG_SOURCES), name="source"),
+        CheckConstraint(_in("service", SERVICES), name="service"),
+        CheckConstraint(_in("reader_group", GROUPS), name="reader_group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("library_point.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    service: Mapped[str] = mapped_column(String(20))
+    reader_group: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int]
+    expected_low: Mapped[int]
+    expected_high: Mapped[int]
+    source: Mapped[str] = mapped_column(String(10), default="grid")
+    comment: Mapped[str] = mapped_column(Text, default="")  # the librarian's, when confirming
+    flagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(10), default=OPEN)
+    province_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    point: Mapped[LibraryPoint] = relationship()
+    flagged_by = relationship("User", foreign_keys=[flagged_by_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+
+    @property
+    def access_parent(self):
+        return self.point
