@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
@@ -20,7 +21,7 @@ from app.extensions import db
 
 def _sqlite_path(url) -> str:
     if not url.database or url.database == ":memory:":
-        raise click.ClickException("An in-memory SQLite database cannot be backed up.")
+        raise click.ClickException(_("An in-memory SQLite database cannot be backed up."))
     return url.database
 
 
@@ -32,7 +33,8 @@ def _libpq_url(url) -> str:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise click.ClickException(f"{name} is not installed (Debian: apt-get install postgresql-client).")
+        raise click.ClickException(
+            _("%(tool)s is not installed (Debian: apt-get install postgresql-client).", tool=name))
     return path
 
 
@@ -50,17 +52,17 @@ def backup_to(path: Path) -> None:
             target.close()
             source.close()
         if check != "ok":
-            raise click.ClickException(f"The copy failed SQLite's integrity check: {check}")
+            raise click.ClickException(_("The copy failed SQLite's integrity check: %(check)s", check=check))
     elif url.get_backend_name() == "postgresql":
         subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}", _libpq_url(url)],
                        check=True)
     else:
-        raise click.ClickException(f"No backup for {url.get_backend_name()} databases.")
+        raise click.ClickException(_("No backup for %(kind)s databases.", kind=url.get_backend_name()))
 
 
 def restore_from(path: Path) -> None:
     if not path.is_file():
-        raise click.ClickException(f"{path} is not a file.")
+        raise click.ClickException(_("%(path)s is not a file.", path=path))
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     db.session.remove()
     db.engine.dispose()  # this process's connections go before the data is replaced
@@ -69,7 +71,8 @@ def restore_from(path: Path) -> None:
         try:
             check = source.execute("PRAGMA integrity_check").fetchone()[0]
             if check != "ok":
-                raise click.ClickException(f"{path} failed SQLite's integrity check: {check}")
+                raise click.ClickException(
+                    _("%(path)s failed SQLite's integrity check: %(check)s", path=path, check=check))
             target = sqlite3.connect(_sqlite_path(url), timeout=30)
             try:
                 with target:
@@ -77,14 +80,15 @@ def restore_from(path: Path) -> None:
             finally:
                 target.close()
         except sqlite3.DatabaseError as error:
-            raise click.ClickException(f"{path} is not an SQLite database: {error}") from None
+            raise click.ClickException(
+                _("%(path)s is not an SQLite database: %(error)s", path=path, error=error)) from None
         finally:
             source.close()
     elif url.get_backend_name() == "postgresql":
         subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
                         f"--dbname={_libpq_url(url)}", str(path)], check=True)
     else:
-        raise click.ClickException(f"No restore for {url.get_backend_name()} databases.")
+        raise click.ClickException(_("No restore for %(kind)s databases.", kind=url.get_backend_name()))
 
 
 @click.command("backup")
@@ -93,7 +97,7 @@ def restore_from(path: Path) -> None:
 def backup_command(path: Path):
     """Write a consistent copy of the database to PATH (safe while the app runs)."""
     backup_to(path)
-    click.echo(f"Backup written to {path}")
+    click.echo(_("Backup written to %(path)s", path=path))
 
 
 @click.command("restore")
@@ -103,6 +107,6 @@ def backup_command(path: Path):
 def restore_command(path: Path, yes: bool):
     """Replace the whole database with the backup at PATH. Stop the app servers first."""
     if not yes:
-        click.confirm(f"Replace every record of the database with {path}?", abort=True)
+        click.confirm(_("Replace every record of the database with %(path)s?", path=path), abort=True)
     restore_from(path)
-    click.echo(f"Database restored from {path}")
+    click.echo(_("Database restored from %(path)s", path=path))

@@ -10,10 +10,11 @@ from datetime import date, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.units.cli import find_province, load_province
+from app.units.cli import find_province, fold_name, load_province, unknown_province
 from app.units.models import LibraryPoint, Unit
 from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, TRAINER, User
 
@@ -43,6 +44,30 @@ def demo_users(province: Unit, first: Unit, second: Unit):
         ("librarian1", "Hoàng Thị Lan", LIBRARIAN, first),
         ("librarian2", "Lục Văn Sơn", LIBRARIAN, second),
     ]
+
+
+def _province_of(user: User) -> int | None:
+    unit = user.unit
+    if unit is None:
+        return None
+    return unit.id if unit.parent_id is None else unit.parent_id
+
+
+def demo_login(username: str, unit: Unit | None, province: Unit) -> tuple[str, User | None]:
+    """(the login of a demo role in `province`, its user if it exists). The plain
+    name ("librarian1") belongs to the first province loaded; another province's
+    demo users get its name after a dot ("librarian1.laocai"), so loading a second
+    province neither takes over the first one's accounts nor names them as its own."""
+    candidates = [username]
+    if unit is not None:
+        candidates.append(f"{username}.{fold_name(province.name).replace(' ', '')}"[:40])
+    for name in candidates:
+        user = db.session.scalar(select(User).where(User.username == name))
+        if user is None:
+            return name, None
+        if unit is None or _province_of(user) == province.id:
+            return name, user
+    return candidates[-1], None
 
 
 def ensure_points(communes, rng: random.Random) -> int:
@@ -76,7 +101,7 @@ def ensure_points(communes, rng: random.Random) -> int:
 def load_demo(province_name: str, communes_limit: int | None, years: int) -> dict:
     found, suggestions = find_province(province_name)
     if found is None:
-        raise click.ClickException(f"Không tìm thấy tỉnh '{province_name}'. Có phải: {', '.join(suggestions) or '—'}?")
+        raise unknown_province(province_name, suggestions)
     province, _added, _updated = load_province(found)
     db.session.flush()
     communes = db.session.scalars(select(Unit).where(Unit.parent_id == province.id).order_by(Unit.code)).all()
@@ -89,20 +114,21 @@ def load_demo(province_name: str, communes_limit: int | None, years: int) -> dic
 
     rng = random.Random(2026)
     points = ensure_points(communes, rng)
-    created = []
+    created, logins = [], []
     for username, full_name, role, unit in demo_users(province, first, second):
-        if db.session.scalar(select(User.id).where(User.username == username)):
-            continue
-        user = User(username=username, full_name=full_name, role=role, unit=unit)
-        user.set_password(DEMO_PASSWORD)
-        db.session.add(user)
-        created.append(username)
-    db.session.flush()
+        login, user = demo_login(username, unit, province)
+        if user is None:
+            user = User(username=login, full_name=full_name, role=role, unit=unit)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+            db.session.flush()
+            created.append(login)
+        logins.append(f"{login} ({user.unit.name})" if role == LIBRARIAN and user.unit is not None else login)
     for extend in extenders():
         extend(province, communes, years)
     db.session.commit()
     return {"province": province, "communes": len(communes), "points": points, "users": created,
-            "first": first, "second": second}
+            "logins": logins, "first": first, "second": second}
 
 
 @click.command("demo-data")
@@ -115,12 +141,13 @@ def load_demo(province_name: str, communes_limit: int | None, years: int) -> dic
 def demo_data_command(province_name, communes, years, if_empty):
     """Load demo data (refused when APP_ENV=production)."""
     if current_app.config["APP_ENV"] == "production":
-        raise click.ClickException("Không nạp dữ liệu mẫu khi APP_ENV=production / demo data is refused in production.")
+        raise click.ClickException(_("Demo data is refused when APP_ENV=production."))
     if if_empty and db.session.scalar(select(func.count(User.id))):
-        click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu / database not empty, demo data skipped.")
+        click.echo(_("The database already has data: no demo data loaded."))
         return
     result = load_demo(province_name, communes, years)
-    click.echo(f"{result['province'].name}: {result['communes']} xã/phường, thêm {result['points']} điểm thư viện, "
-               f"thêm người dùng: {', '.join(result['users']) or '—'}")
-    click.echo(f"Đăng nhập (mật khẩu '{DEMO_PASSWORD}'): admin, province, trainer, "
-               f"librarian1 ({result['first'].name}), librarian2 ({result['second'].name})")
+    click.echo(_("%(province)s: %(communes)s communes, %(points)s library points added, users added: %(users)s",
+                 province=result["province"].name, communes=result["communes"], points=result["points"],
+                 users=", ".join(result["users"]) or "—"))
+    click.echo(_("Logins of %(province)s (password %(password)s): %(logins)s", province=result["province"].name,
+                 password=DEMO_PASSWORD, logins=", ".join(result["logins"])))

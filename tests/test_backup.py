@@ -49,13 +49,22 @@ def test_backup_then_restore_gives_back_the_same_data(app, world, runner, tmp_pa
         assert everything() == before
 
 
+def junk_path(tmp_path):
+    return tmp_path / "junk.db"
+
+
 def test_restore_refuses_what_is_not_a_backup(app, runner, tmp_path):
     missing = runner.invoke(args=["restore", "--yes", str(tmp_path / "none.db")])
-    assert missing.exit_code != 0 and "is not a file" in missing.output
+    with app.app_context():
+        from flask_babel import gettext
+
+        not_a_file = gettext("%(path)s is not a file.", path=tmp_path / "none.db")
+        not_sqlite = gettext("%(path)s is not an SQLite database: %(error)s", path=junk_path(tmp_path), error="")
+    assert missing.exit_code != 0 and not_a_file in missing.output
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
     with app.app_context():
         sqlite = db.engine.dialect.name == "sqlite"
     if sqlite:
         result = runner.invoke(args=["restore", "--yes", str(junk)])
-        assert result.exit_code != 0 and "not an SQLite database" in result.output
+        assert result.exit_code != 0 and not_sqlite in result.output

@@ -4,6 +4,7 @@ import difflib
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 from vietnam_provinces import Province, Ward
 
@@ -35,6 +36,11 @@ def find_province(query: str):
     names = {fold_name(p.name): p.name for p in provinces}
     close = difflib.get_close_matches(q, list(names), n=3, cutoff=0.5)
     return None, [names[c] for c in close]
+
+
+def unknown_province(query: str, suggestions) -> click.ClickException:
+    return click.ClickException(_("No province or city named “%(name)s”. Did you mean: %(names)s?", name=query,
+                                  names=", ".join(suggestions) or "—"))
 
 
 def load_province(province) -> tuple[Unit, int, int]:
@@ -70,15 +76,9 @@ def load_command(province):
     """Load PROVINCE (name, e.g. "Thái Nguyên" or "thai nguyen", or official code, e.g. 19)."""
     found, suggestions = find_province(province)
     if found is None:
-        hint = ", ".join(suggestions) if suggestions else "—"
-        raise click.ClickException(
-            f"Không tìm thấy tỉnh/thành phố '{province}'. Có phải: {hint}? / "
-            f"Unknown province '{province}'. Did you mean: {hint}?"
-        )
+        raise unknown_province(province, suggestions)
     unit, added, updated = load_province(found)
     db.session.commit()
-    total = len(unit.children)
-    click.echo(
-        f"{unit.name} ({unit.code}): {total} xã/phường/đặc khu — thêm {added}, cập nhật {updated} / "
-        f"{total} communes — {added} added, {updated} updated"
-    )
+    click.echo(_("%(province)s (%(code)s): %(total)s communes, wards and special zones — %(added)s added, "
+                 "%(updated)s updated", province=unit.name, code=unit.code, total=len(unit.children), added=added,
+                 updated=updated))

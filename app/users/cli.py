@@ -1,6 +1,7 @@
 """flask --app wsgi users create: the first administrator (or any user)."""
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.audit import models as audit
@@ -23,9 +24,9 @@ def create_user(username, full_name, role, unit_code, password):
     """Create a user; by default the first administrator."""
     username = username.strip().lower()
     if not username or len(username) > 40:
-        raise click.ClickException("Tên đăng nhập không hợp lệ / Invalid username.")
+        raise click.ClickException(_("Invalid username."))
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
-        raise click.ClickException(f"Tên đăng nhập '{username}' đã có / Username '{username}' is already taken.")
+        raise click.ClickException(_("The username %(name)s is already taken.", name=username))
     problem = password_problem(password, username)
     if problem:
         raise click.ClickException(str(problem))
@@ -35,13 +36,12 @@ def create_user(username, full_name, role, unit_code, password):
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
         if unit is None or unit.kind != kind:
             raise click.ClickException(
-                f"Vai trò '{role}' cần --unit-code của một đơn vị cấp {'xã' if kind == 'commune' else 'tỉnh'} đã nạp / "
-                f"role '{role}' needs --unit-code of a loaded {kind}."
-            )
+                _("The role %(role)s needs --unit-code of a loaded commune.", role=ROLES[role]) if kind == "commune"
+                else _("The role %(role)s needs --unit-code of a loaded province.", role=ROLES[role]))
     user = User(username=username, full_name=full_name or username, role=role, unit=unit)
     user.set_password(password)
     db.session.add(user)
     audit.record("create", user, username="cli", after={"username": username, "role": role},
                  unit_id=unit.id if unit else None)
     db.session.commit()
-    click.echo(f"Đã tạo người dùng / created user: {username} ({role})")
+    click.echo(_("User %(name)s created (%(role)s).", name=username, role=ROLES[role]))
