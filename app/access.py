@@ -61,6 +61,19 @@ def _runs(user, obj) -> bool:
     return obj is not None and obj.is_run_by(user)
 
 
+def _province_staff_of(user, obj) -> bool:
+    return user.role == PROVINCE_STAFF and _in_own_province(user, obj)
+
+
+def _may_delete_training(user, obj) -> bool:
+    """A session entered by mistake is deleted by the trainer who created it
+    (its author) or by province staff of its province; trainers merely listed
+    on it may edit it and its list, not delete it."""
+    if not _in_own_province(user, obj):
+        return False
+    return user.role == PROVINCE_STAFF or (user.role == TRAINER and getattr(obj, "created_by_id", None) == user.id)
+
+
 def _may_edit_training(user, obj) -> bool:
     """Province staff correct any session of their province; a trainer edits
     the sessions they run, in their own province."""
@@ -90,6 +103,13 @@ RULES = {
     "equipment.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o))
     or _in_own_commune(u, o),
     "equipment.edit": lambda u, o: _in_own_commune(u, o),
+    # Deleting what was entered by mistake: an item by the commune's librarian (the register's keeper; an item
+    # names no author, and a new librarian must be able to clean up a predecessor's register) or by province
+    # staff of its province; an event by the librarian who recorded it (still of that commune) or province staff.
+    # Routes also refuse while an approved period covers the record (app.reports.locks).
+    "equipment.delete": lambda u, o: _in_own_commune(u, o) or _province_staff_of(u, o),
+    "equipment.delete_event": lambda u, o: (_in_own_commune(u, o) and getattr(o, "recorded_by_id", None) == u.id)
+    or _province_staff_of(u, o),
     "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
     "equipment.template": lambda u, o: u.role == LIBRARIAN,
     "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
@@ -129,6 +149,10 @@ RULES = {
     or _in_own_commune(u, o),
     "training.create": lambda u, o: u.role == TRAINER and (o is None or _in_own_province(u, o)),
     "training.edit": _may_edit_training,
+    # Deleting a session entered by mistake: its author (the trainer who created it) or province staff.
+    "training.delete": _may_delete_training,
+    # Removing a person from a list: whoever keeps the list (the session's trainers, province staff).
+    "training.delete_attendee": _may_edit_training,
     "training.import": lambda u, o: _may_edit_training(u, o) and getattr(o, "user_id", u.id) == u.id,
     "training.template": lambda u, o: u.role in (TRAINER, PROVINCE_STAFF),
     "training.coverage": lambda u, o: u.role in (TRAINER, PROVINCE_STAFF) and (o is None or _in_own_province(u, o)),

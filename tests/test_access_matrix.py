@@ -63,6 +63,12 @@ MATRIX = {
     ("equipment.stocktake_start", "POST", ("point_a", "point_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.stocktake_confirm", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.import_confirm", "POST", ("batch_a", "batch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    # Deleting what was entered by mistake: an item by the commune's librarian or province staff; an event by
+    # the librarian who recorded it (here librarian_a / librarian_c) or province staff.
+    ("equipment.item_delete", "GET", ("item_a", "item_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.item_delete", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: (OK, 403), ADM: OK},
+    ("equipment.event_delete", "GET", ("event_a", "event_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.event_delete", "POST", ("event_a", "event_c")): {A: "login", L: (OK, 403), T: 403, P: (OK, 403), ADM: OK},
     # Reader visits: the librarian counts their commune's; province staff read their province's; trainers nothing.
     ("visits.tally_start", "GET", None): {A: "login", L: OK, T: 403, P: 403, ADM: 200},
     ("visits.tally", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
@@ -126,7 +132,11 @@ MATRIX = {
     ("training.attendee_edit", "GET", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
     # Posted without its `present` value: a bad request, once access is granted.
     ("training.attendee_presence", "POST", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (400, 403), P: (400, 403), ADM: 400},
+    ("training.attendee_delete", "GET", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
     ("training.attendee_delete", "POST", ("attendee_a", "attendee_c")): {A: "login", L: 403, T: (OK, 403), P: (OK, 403), ADM: OK},
+    # A session entered by mistake: its author (trainer_p created session_a) or province staff.
+    ("training.session_delete", "GET", ("session_a", "session_c")): {A: "login", L: 403, T: (200, 403), P: (200, 403), ADM: 200},
+    ("training.session_delete", "POST", ("session_a", "session_c")): {A: "login", L: 403, T: (OK, 403), P: (OK, 403), ADM: OK},
     # Only the uploader (here the session's trainer) confirms a batch.
     ("training.import_confirm", "POST", ("tbatch_a", "tbatch_c")): {A: "login", L: 403, T: (OK, 403), P: 403, ADM: OK},
 }
@@ -161,7 +171,7 @@ def make_training_target(target, world):
 
 
 def make_target(target, world):
-    """Objects the world does not hold: an item, an equipment or visits import batch,
+    """Objects the world does not hold: an item or an event of one, an equipment or visits import batch,
     a shared resource, or a training target."""
     from app.equipment.models import EquipmentItem
     from app.extensions import db
@@ -180,6 +190,14 @@ def make_target(target, world):
     point_id = getattr(world, f"point_{place}").id
     if target.startswith("item_"):
         obj = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
+    elif target.startswith("event_"):
+        from datetime import date
+
+        from app.equipment.models import EquipmentEvent
+
+        item = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
+        obj = EquipmentEvent(item=item, kind="repair", occurred_on=date(2026, 5, 4), cost=450_000,
+                             recorded_by_id=getattr(world, f"librarian_{place}").id)
     else:
         obj = ImportBatch(kind="visits" if target.startswith("vbatch_") else "equipment", point_id=point_id,
                           user_id=getattr(world, f"librarian_{place}").id, rows="[]")

@@ -70,10 +70,19 @@ class EventForm(VersionedForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), no_control_chars],
                                 render_kw={"rows": 2})
 
+    condition_now = None  # the item's condition, set by the route: choosing it again changes nothing
+
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         if self.kind.data == "condition_change" and not self.new_condition.data:
             self.new_condition.errors = [*self.new_condition.errors, _l("Choose the new condition.")]
+            ok = False
+        # An entry must change something, or carry a cost or a description (a liquidation changes the condition).
+        changes = self.kind.data == "liquidation" or self.new_condition.data not in ("", None, self.condition_now)
+        if ok and not (changes or self.cost.data or (self.description.data or "").strip()):
+            self.description.errors = [*self.description.errors, _l(
+                "Say what was done, enter its cost or choose the condition afterwards: "
+                "an entry that changes nothing is not saved.")]
             ok = False
         return ok
 

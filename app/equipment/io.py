@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
+from werkzeug.exceptions import Conflict
 
 from app.audit import models as audit
+from app.equipment import queries
 from app.equipment.forms import ItemForm
 from app.equipment.models import CATEGORIES, CONDITIONS, FUNDING_SOURCES, IN_USE, EquipmentItem
 from app.extensions import db
@@ -30,6 +32,18 @@ COLUMNS = {
 }
 
 
+def asset_code_taken(code: str, holder: EquipmentItem) -> str:
+    """The message for an asset code another item of the province holds, naming that item and where it is."""
+    return _("Asset code %(code)s is already used for %(item)s at %(place)s.", code=code.strip(),
+             item=holder.description, place=f"{holder.point.name}, {holder.point.commune.name}")
+
+
+class AssetCodeTaken(Conflict):
+    """A previewed file's asset code taken meanwhile (checked again under the write lock): nothing is saved."""
+
+    show_description = True  # app.errors shows this message instead of the generic one
+
+
 class EquipmentImporter(Importer):
     """Items of a library point's register, one row per item or lot, checked by ItemForm."""
 
@@ -50,11 +64,39 @@ class EquipmentImporter(Importer):
              "không", str(FUNDING_SOURCES["commune"]), date(2024, 3, 1), 1_500_000, ""],
         ]
 
+    def check_all(self, point, rows):
+        """Asset codes are unique within the province: not held by an item already, nor twice in the file."""
+        coded = [row for row in rows if row.record and queries.asset_code_key(row.record.get("asset_code"))]
+        holders = queries.asset_code_holders(point.commune.parent_id, [row.record["asset_code"] for row in coded])
+        first_row = {}
+        for row in coded:
+            code = row.record["asset_code"].strip()
+            key = queries.asset_code_key(code)
+            if key in holders:
+                row.errors["asset_code"] = asset_code_taken(code, holders[key])
+            elif key in first_row:
+                row.errors["asset_code"] = _("Asset code %(code)s is already used in row %(row)d of this file.",
+                                             code=code, row=first_row[key])
+            else:
+                first_row[key] = row.number
+
     def locked_days(self, point, records):
         return [today_local(), *(r["received_on"] for r in records if r.get("received_on"))]
 
     def save(self, point, records, batch):
-        rows = [{**record, "point_id": point.id, "version": 1} for record in records]
+        rows = [{**record, "asset_code": (record.get("asset_code") or "").strip(), "point_id": point.id, "version": 1}
+                for record in records]
+        # Checked again here, in the write transaction the confirmation began: a code may have been taken since
+        # the preview. One taken code refuses the whole file.
+        queries.lock_asset_codes(point.commune.parent_id)
+        holders = queries.asset_code_holders(point.commune.parent_id, [row["asset_code"] for row in rows])
+        if holders:
+            key, holder = next(iter(holders.items()))
+            code = next(row["asset_code"] for row in rows if queries.asset_code_key(row["asset_code"]) == key)
+            message = asset_code_taken(code, holder)
+            db.session.rollback()
+            raise AssetCodeTaken(_("%(problem)s Nothing was saved: correct the file and import it again.",
+                                   problem=message))
         # All rows in one statement and one transaction: all are saved or none.
         ids = db.session.scalars(
             db.insert(EquipmentItem).returning(EquipmentItem.id, sort_by_parameter_order=True), rows

@@ -331,3 +331,50 @@ def active_items(point_id: int) -> list[EquipmentItem]:
 def active_item_ids(point_id: int) -> set[int]:
     return set(db.session.scalars(select(EquipmentItem.id).where(
         EquipmentItem.point_id == point_id, EquipmentItem.condition.in_(ACTIVE_CONDITIONS))))
+
+
+# --- Asset codes: unique within a province ------------------------------------------------
+
+def asset_code_key(code) -> str:
+    """An asset code as compared: trimmed, case-insensitive ("bmgf-01 " is "BMGF-01")."""
+    return (code or "").strip().lower()
+
+
+def lock_asset_codes(province_id: int) -> None:
+    """PostgreSQL: lock the province's row until the transaction ends, so two
+    people saving the same code at once cannot both find it free. (SQLite holds
+    its one write lock from refuse_if_locked()'s BEGIN IMMEDIATE on.) No unique
+    index: a code is unique per province, trimmed and case-insensitive, which the
+    item's own columns cannot say without a migration."""
+    db.session.execute(select(Unit.id).where(Unit.id == province_id).with_for_update())
+
+
+def asset_code_holders(province_id: int, codes, exclude_id: int | None = None) -> dict[str, EquipmentItem]:
+    """The items of the province that already hold any of `codes`, by
+    asset_code_key(), the oldest holder of each. SQLite's lower() folds ASCII
+    only, so the SQL narrows (ASCII codes by their lower case, others by their
+    length) and Python compares."""
+    keys = {asset_code_key(code) for code in codes} - {""}
+    if not keys:
+        return {}
+    ascii_keys = {key for key in keys if key.isascii()}
+    other_lengths = {len(key) for key in keys - ascii_keys}
+    code = func.trim(EquipmentItem.asset_code)
+    narrow = [func.lower(code).in_(ascii_keys)] if ascii_keys else []
+    if other_lengths:
+        narrow.append(func.length(code).in_(other_lengths))
+    query = (
+        select(EquipmentItem)
+        .join(LibraryPoint, LibraryPoint.id == EquipmentItem.point_id)
+        .join(Unit, Unit.id == LibraryPoint.commune_id)
+        .where(Unit.parent_id == province_id, EquipmentItem.asset_code != "", or_(*narrow))
+        .order_by(EquipmentItem.id)
+    )
+    if exclude_id is not None:
+        query = query.where(EquipmentItem.id != exclude_id)
+    holders = {}
+    for item in db.session.scalars(query):
+        key = asset_code_key(item.asset_code)
+        if key in keys:
+            holders.setdefault(key, item)
+    return holders

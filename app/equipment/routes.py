@@ -5,22 +5,24 @@ from flask_login import current_user
 from app import params
 from app.access import login_required_for, requires
 from app.audit import models as audit
+from app.deleting import confirm_delete, local_day
 from app.editing import CONFLICT, conflict, shown
 from app.equipment import bp, queries
 from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm
-from app.equipment.io import EquipmentImporter, export_headers, export_rows
+from app.equipment.io import EquipmentImporter, asset_code_taken, export_headers, export_rows
 from app.equipment.models import (
     CATEGORIES,
     CONDITIONS,
     FUNDING_SOURCES,
     LIQUIDATED,
+    RECORDABLE_KINDS,
     EquipmentEvent,
     EquipmentItem,
     StockTake,
 )
 from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, totals
 from app.extensions import db
-from app.formatting import add_label_filters, today_local
+from app.formatting import add_label_filters, fmt_date, today_local
 from app.forms_base import EmptyForm, own_ids
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
@@ -91,6 +93,8 @@ def item_create(point: LibraryPoint):
     if not form.validate_on_submit():
         return render_form_errors(*ITEM_PAGES, point=point, item=None, form=form)
     refuse_if_locked(point, form.received_on.data or today_local())
+    if _asset_code_taken(form, point):
+        return render_form_errors(*ITEM_PAGES, point=point, item=None, form=form)
     item = EquipmentItem(point=point)
     form.populate_obj(item)
     db.session.add(item)
@@ -98,6 +102,29 @@ def item_create(point: LibraryPoint):
     db.session.commit()
     return saved(url_for("equipment.register", id=point.id), _("%(item)s was added to the register.",
                  item=item.description), "equipment/_partials/_item_row.html", item=item, trigger=CHANGED, fresh=True)
+
+
+def _asset_code_taken(form: ItemForm, point: LibraryPoint, item: EquipmentItem | None = None) -> bool:
+    """Whether the form's asset code (trimmed, compared case-insensitively) is
+    held by another item of the province; if so its message, naming that item,
+    goes next to the field and the write transaction is ended. Asked after
+    refuse_if_locked() began the write transaction, with the province locked
+    (queries.lock_asset_codes), so that the check and the save are one. An edit
+    that keeps the item's own code is not asked (codes doubled before the rule
+    existed must not block other corrections)."""
+    code = (form.asset_code.data or "").strip()
+    form.asset_code.data = code
+    key = queries.asset_code_key(code)
+    if not key or (item is not None and key == queries.asset_code_key(item.asset_code)):
+        return False
+    province_id = point.commune.parent_id
+    queries.lock_asset_codes(province_id)
+    holder = queries.asset_code_holders(province_id, [code], exclude_id=item.id if item else None).get(key)
+    if holder is None:
+        return False
+    form.asset_code.errors = [*form.asset_code.errors, asset_code_taken(code, holder)]
+    db.session.rollback()
+    return True
 
 
 @bp.get("/equipment/<int:id>")
@@ -110,6 +137,7 @@ def _item_page(item: EquipmentItem, status: int = 200, event_form=None, restore_
     """The item's page, with the event or restore form that was posted (the
     page's forms carry the item's current version)."""
     return render("equipment/item_detail.html", item=item, history=audit.history_of(item), status=status,
+                  deletable_kinds=RECORDABLE_KINDS,
                   event_form=event_form or EventForm(formdata=None, occurred_on=today_local()),
                   restore_form=restore_form or RestoreForm(formdata=None, occurred_on=today_local()))
 
@@ -143,6 +171,8 @@ def item_edit(item: EquipmentItem):
     changed_condition = form.condition.data != item.condition
     refuse_if_locked(item, item.received_on or today_local(), form.received_on.data or today_local(),
                      *([today_local()] if changed_condition else []))
+    if _asset_code_taken(form, item.point, item):
+        return render_form_errors(*ITEM_PAGES, form=form, **page)
     before = audit.snapshot(item, ITEM_FIELDS)
     old_condition = item.condition
     form.populate_obj(item)
@@ -165,6 +195,7 @@ def event_create(item: EquipmentItem):
     if item.condition == LIQUIDATED:
         return _liquidated_refusal(item)
     form = EventForm()
+    form.condition_now = item.condition
     if not form.validate_on_submit():
         return _item_page(item, status=422, event_form=form)
     if form.is_stale(item):
@@ -212,6 +243,92 @@ def item_restore(item: EquipmentItem):
     db.session.commit()
     return saved(url_for("equipment.item_detail", id=item.id),
                  _("%(item)s was restored to the register.", item=item.description))
+
+
+# --- Deleting what was entered by mistake ----------------------------------------------------------------
+# Who may: app.access ("equipment.delete", "equipment.delete_event"). While an approved period covers the
+# record: 423, nothing changed. The audit event keeps the values deleted.
+
+EVENT_FIELDS = ("item_id", "occurred_on", "kind", "cost", "description", "old_condition", "new_condition",
+                "stock_take_id", "recorded_by_id")
+
+
+def _item_days(item: EquipmentItem) -> list:
+    """The days an item is part of the figures of: its receipt, its entry into the register and every event
+    (a stock-take confirmation too). An approved period among them covers it."""
+    return [item.received_on, local_day(item.created_at), *(event.occurred_on for event in item.events)]
+
+
+def _item_refusal(item: EquipmentItem) -> str | None:
+    if item.condition == LIQUIDATED:
+        # A liquidated asset stays on the record; a liquidation entered by mistake is deleted as an event first.
+        return _("%(item)s is liquidated and stays on the record of assets. If the liquidation was a mistake, "
+                 "delete the liquidation in its history first.", item=item.description)
+    return None
+
+
+@bp.route("/equipment/<int:id>/delete", methods=["GET", "POST"])
+@requires("equipment.delete", load=EquipmentItem)
+def item_delete(item: EquipmentItem):
+    """An item and its whole history go together (its events, stock-take confirmations included: the
+    stock-take stays as it was completed)."""
+
+    def delete():
+        before = {**audit.snapshot(item, ITEM_FIELDS),
+                  "events": [audit.snapshot(event, EVENT_FIELDS) for event in item.events]}
+        audit.record("delete", item, before=before, unit_id=item.point.commune_id)
+        db.session.delete(item)  # its events with it (ORM cascade)
+        return _("%(item)s was deleted from the register.", item=item.description)
+
+    return confirm_delete(item, "equipment/item_delete.html", refusal=lambda: _item_refusal(item),
+                          covered=lambda: [(item, _item_days(item))], delete=delete,
+                          location=url_for("equipment.register", id=item.point_id), item=item)
+
+
+def _changes_condition(event: EquipmentEvent) -> bool:
+    return bool(event.old_condition and event.new_condition and event.old_condition != event.new_condition)
+
+
+def _event_refusal(event: EquipmentEvent) -> str | None:
+    item = event.item
+    if event.kind == "stocktake":
+        return _("A stock-take confirmation belongs to its stock-take and cannot be deleted.")
+    if event.kind not in RECORDABLE_KINDS:
+        return _("A restore cannot be deleted. If it was a mistake, record the liquidation again.")
+    if _changes_condition(event):
+        # Only the change that gave the item its present condition can be undone.
+        latest = max((e for e in item.events if _changes_condition(e)), key=lambda e: e.id)
+        if latest.id != event.id or item.condition != event.new_condition:
+            return _("A later entry changed the condition of %(item)s again: delete that one first.",
+                     item=item.description)
+    elif item.condition == LIQUIDATED:
+        return _("%(item)s is liquidated. Restore it before changing it.", item=item.description)
+    return None
+
+
+@bp.route("/equipment/events/<int:id>/delete", methods=["GET", "POST"])
+@requires("equipment.delete_event", load=EquipmentEvent)
+def event_delete(event: EquipmentEvent):
+    """An event that changed the item's condition gives the item back the condition it had before."""
+    item = event.item
+
+    def covered():
+        return [(item, [event.occurred_on, *([today_local()] if _changes_condition(event) else [])])]
+
+    def delete():
+        audit.record("delete", event, before=audit.snapshot(event, EVENT_FIELDS), unit_id=item.point.commune_id)
+        if _changes_condition(event):
+            audit.record("update", item, before={"condition": item.condition},
+                         after={"condition": event.old_condition}, unit_id=item.point.commune_id)
+            item.condition = event.old_condition
+        db.session.delete(event)
+        return _("The entry of %(date)s (%(kind)s) was deleted.", date=fmt_date(event.occurred_on),
+                 kind=event.kind_label)
+
+    return confirm_delete(event, "equipment/event_delete.html", refusal=lambda: _event_refusal(event),
+                          covered=covered, delete=delete, also=(item,),
+                          location=url_for("equipment.item_detail", id=item.id) + "#history",
+                          event=event, item=item, reverts=_changes_condition(event))
 
 
 # --- Stock-take -------------------------------------------------------------------------

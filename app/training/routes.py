@@ -15,6 +15,7 @@ from app.access import (
     requires,
 )
 from app.audit import models as audit
+from app.deleting import confirm_delete
 from app.editing import conflict, shown
 from app.extensions import db
 from app.formatting import add_label_filters, today_local
@@ -202,6 +203,30 @@ def session_edit(training: TrainingSession):
     return redirect(url_for("training.session_detail", id=training.id))
 
 
+def _session_covered(training: TrainingSession, communes) -> list:
+    """The periods a session's records are part of: its days, in its own commune (sessions held) and in the
+    communes of the people on its list (people trained)."""
+    days = [training.start_date, training.end_date]
+    return [(training, days), *((commune, days) for commune in {c.id: c for c in communes}.values())]
+
+
+@bp.route("/training/<int:id>/delete", methods=["GET", "POST"])
+@requires("training.delete", load=TrainingSession)
+def session_delete(training: TrainingSession):
+    """A session entered by mistake, with its list of attendees (and any import not yet confirmed)."""
+
+    def delete():
+        before = {**_session_snapshot(training),
+                  "attendees": [audit.snapshot(attendee, ATTENDEE_FIELDS) for attendee in training.attendees]}
+        audit.record("delete", training, before=before, unit_id=training.commune_id)
+        db.session.delete(training)  # attendees and trainers with it; import batches by ON DELETE CASCADE
+        return _("Training session %(title)s was deleted.", title=training.title)
+
+    return confirm_delete(training, "training/session_delete.html", refusal=lambda: None,
+                          covered=lambda: _session_covered(training, [a.commune for a in training.attendees]),
+                          delete=delete, location=url_for("training.session_list"), training=training)
+
+
 # --- Attendees --------------------------------------------------------------------------------
 
 def _check_attendee(form: AttendeeForm) -> bool:
@@ -300,20 +325,24 @@ def attendee_presence(attendee: Attendance):
                  action_form=EmptyForm(), trigger=CHANGED)
 
 
-@bp.post("/attendees/<int:id>/delete")
-@requires("training.edit", load=Attendance)
+@bp.route("/attendees/<int:id>/delete", methods=["GET", "POST"])
+@requires("training.delete_attendee", load=Attendance)
 def attendee_delete(attendee: Attendance):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    """A person entered by mistake: a confirmation page without JavaScript; with it, the row's button posts
+    here after htmx's confirm. Refused while the month is approved for the session's commune or the person's."""
     training = attendee.training
-    refuse_if_locked(training, training.start_date)
-    audit.record("delete", attendee, before=audit.snapshot(attendee, ATTENDEE_FIELDS), unit_id=training.commune_id)
-    name = attendee.full_name
-    db.session.delete(attendee)
-    db.session.commit()
-    return saved(url_for("training.session_detail", id=training.id) + "#attendees",
-                 _("%(name)s was removed from the list.", name=name), "training/_partials/_nothing.html",
-                 trigger=CHANGED)
+
+    def delete():
+        audit.record("delete", attendee, before=audit.snapshot(attendee, ATTENDEE_FIELDS),
+                     unit_id=training.commune_id)
+        db.session.delete(attendee)
+        return _("%(name)s was removed from the list.", name=attendee.full_name)
+
+    return confirm_delete(attendee, "training/attendee_delete.html", refusal=lambda: None,
+                          covered=lambda: _session_covered(training, [attendee.commune]), delete=delete,
+                          location=url_for("training.session_detail", id=training.id) + "#attendees",
+                          partial="training/_partials/_nothing.html", done={"trigger": CHANGED},
+                          attendee=attendee, training=training)
 
 
 # --- Many at once: pasted lines or a file, previewed, then confirmed -------------------------------------
