@@ -126,3 +126,62 @@ def register(app):
     app.add_template_filter(fmt_datetime, "datetime")
     app.add_template_filter(fmt_number, "number")
     app.add_template_filter(fmt_vnd, "vnd")
+
+
+# --- Vietnamese order and search -------------------------------------------------------------
+# PyICU is not available; the dictionary order is short to write down. Letters in the order of the
+# Vietnamese alphabet (ă, â after a; đ after d; ê after e; ô, ơ after o; ư after u), and the tones
+# compared only when the letters are equal: none, huyền, hỏi, ngã, sắc, nặng.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_RANK = {letter: 1000 + i for i, letter in enumerate(_ALPHABET)}
+_SHAPES = {"\u0306": "breve", "\u0302": "circumflex", "\u031b": "horn"}
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def _letters(text: str) -> list[list]:
+    """[letter with its shape, tone rank] for each character of `text`, lower case."""
+    out: list[list] = []
+    for char in unicodedata.normalize("NFD", str(text).lower()):
+        if char in _TONE_RANK and out:
+            out[-1][1] = _TONE_RANK[char]
+        elif char in _SHAPES and out:
+            out[-1][0] = unicodedata.normalize("NFC", out[-1][0] + char)
+        elif unicodedata.category(char) != "Mn":
+            out.append([char, 0])
+    return out
+
+
+def vi_sort_key(text) -> tuple:
+    """A sort key in Vietnamese dictionary order: 'Phường Tích Lương' before
+    'Phường Trung Thành', 'Xã An' before 'Xã Ân' before 'Xã Bình', 'Đồng' after 'Dương'."""
+    pairs = list(_letters(text or ""))
+    letters = tuple(_LETTER_RANK.get(letter, 0 if letter.isspace() else ord(letter)) for letter, _tone in pairs)
+    return letters, tuple(tone for _letter, tone in pairs), str(text)
+
+
+def vi_sorted(items, key=lambda item: item):
+    """`items` in Vietnamese order of key(item)."""
+    return sorted(items, key=lambda item: vi_sort_key(key(item)))
+
+
+def syllables(text) -> list[str]:
+    """Lower-case syllables (words) of `text`, accents kept."""
+    text = unicodedata.normalize("NFC", str(text or "")).lower()
+    return "".join(c if c.isalnum() else " " for c in text).split()
+
+
+def _syllable_matches(wanted: str, syllable: str) -> bool:
+    # Typed without accents: any accents match ('phu' → Phú, Phụ). Typed with them: those accents.
+    return fold(syllable) == wanted if fold(wanted) == wanted else syllable == wanted
+
+
+def matches_name(query, name) -> bool:
+    """Whether `name` holds the syllables of `query`, in that order and next to each other, whole
+    syllables only: 'phu' finds 'Xã Phú Bình' and 'Phụ Khánh' but not 'Phường …'; 'Phú' finds Phú
+    only. An empty query matches everything."""
+    wanted = syllables(query)
+    if not wanted:
+        return True
+    have = syllables(name)
+    return any(all(_syllable_matches(w, s) for w, s in zip(wanted, have[i:i + len(wanted)], strict=True))
+               for i in range(len(have) - len(wanted) + 1))

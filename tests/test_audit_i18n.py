@@ -5,6 +5,7 @@ The actions and fields are read from the code (every `audit.record` call and the
 field lists it snapshots), so a new action or field without a label fails here.
 """
 import ast
+import html as html_lib
 import json
 import re
 from datetime import datetime, timezone
@@ -173,7 +174,7 @@ def audited(app, world):
 def _visible(html: str, start: str, end: str) -> str:
     part = html.split(start, 1)[1].split(end, 1)[0]
     text = re.sub(r"<[^>]+>", " ", part)
-    return " ".join(text.replace("&#34;", '"').replace("&quot;", '"').split())
+    return " ".join(html_lib.unescape(text).split())
 
 
 def _assert_readable(text):
@@ -260,6 +261,7 @@ DOMAIN_EVENTS = [  # (action, object type, after, the domain it belongs to)
     ("import", "library_point", {"file": "tb.xlsx", "items": 2, "item_ids": [1, 2]}, "equipment"),
     ("tally", "library_point", {"count": 1}, "visits"),
     ("tally_undo", "library_point", {"count": 0}, "visits"),
+    ("follow_up", "library_point", {"state": "checked"}, "visits"),
     ("visits_set", "library_point", {"2026-03-04:reading:children": 5}, "visits"),
     ("import", "library_point", {"file": "lb.xlsx", "kind": "visits", "rows": 3}, "visits"),
     ("update", "unit", {"growth_target_min": 5.0, "growth_target_max": 7.0}, "visits"),

@@ -22,7 +22,7 @@ from app.resources.models import KINDS as RESOURCE_KINDS
 from app.training.models import GENDERS, TOPICS, TrainingSession
 from app.units.models import CHECKLIST, POINT_MODELS, LibraryPoint, Unit
 from app.users.models import ROLES, User
-from app.visits.models import GROUPS, SERVICES
+from app.visits.models import FLAG_STATES, GROUPS, SERVICES
 
 ACTIONS = {
     "create": _l("Created"),
@@ -52,6 +52,7 @@ ACTIONS = {
     "tally": _l("Visit tallied"),
     "tally_undo": _l("Tally undone"),
     "visits_set": _l("Visit counts entered"),
+    "follow_up": _l("Unusual value followed up"),
 }
 
 OBJECT_TYPES = {
@@ -95,6 +96,7 @@ FIELDS = {
     "start_date": _l("Start date"), "deadline": _l("Deadline"),
     # visits
     "day": _l("Date"), "service": _l("Service"), "reader_group": _l("Reader group"), "count": _l("Count"),
+    "value": _l("Value entered"), "state": _l("Follow-up"), "province_comment": _l("Province's comment"),
     "rows": _l("Rows"), "from": _l("From"), "to": _l("To"), "file": _l("File"), "source": _l("Entered by"),
     # training
     "title": _l("Title"), "topic": _l("Topic"), "organiser": _l("Organiser"), "end_date": _l("End date"),
@@ -123,7 +125,7 @@ CODES = {  # field → labels of its stored codes
     "category": CATEGORIES, "condition": CONDITIONS, "old_condition": CONDITIONS, "new_condition": CONDITIONS,
     "funding_source": FUNDING_SOURCES, "model": POINT_MODELS, "service": SERVICES, "reader_group": GROUPS,
     "topic": TOPICS, "gender": GENDERS, "status": STATES, "role": ROLES, "language": LANGUAGES,
-    "reason": LOGIN_FAILURES, "source": IMPORT_SOURCES,
+    "reason": LOGIN_FAILURES, "source": IMPORT_SOURCES, "state": FLAG_STATES,
 }
 KIND_CODES = {"equipment_event": EVENT_KINDS, "shared_resource": RESOURCE_KINDS}
 MONEY = {"unit_value", "cost"}
@@ -141,7 +143,7 @@ ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _visits_import = and_(AuditEvent.object_type == "library_point", AuditEvent.action == "import",
                       AuditEvent.after.contains('"kind": "visits"'))
 _visit_actions = and_(AuditEvent.object_type == "library_point",
-                      AuditEvent.action.in_(("tally", "tally_undo", "visits_set")))
+                      AuditEvent.action.in_(("tally", "tally_undo", "visits_set", "follow_up")))
 _equipment_import = and_(AuditEvent.object_type == "library_point", AuditEvent.action == "import",
                          AuditEvent.after.contains('"item_ids"'))
 _growth_target = and_(AuditEvent.object_type == "unit", AuditEvent.after.contains('"growth_target_min"'))

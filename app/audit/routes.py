@@ -15,7 +15,7 @@ from app.formatting import fmt_datetime
 from app.forms_base import FilterForm, LocalDateField, row_id_choice, sane_date
 from app.htmx import render
 from app.spreadsheets import csv_response
-from app.units.queries import communes_for
+from app.units.queries import commune_choices, communes_for
 
 login_required_for(bp)
 
@@ -34,7 +34,7 @@ class AuditFilterForm(FilterForm):
 
 def _form():
     form = AuditFilterForm(request.args).read()
-    form.commune.choices = [("", _l("All communes"))] + [(c.id, c.name) for c in communes_for(current_user)]
+    form.commune.choices = commune_choices(communes_for(current_user), _l("All communes"))
     form.kind.choices = [("", _l("All kinds"))] + [(key, label) for key, (label, _c) in describe.DOMAINS.items()]
     return form
 

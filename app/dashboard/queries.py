@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.access import visible_units
 from app.equipment import queries as equipment
 from app.extensions import db
-from app.formatting import fold
+from app.formatting import matches_name, vi_sort_key
 from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_status
 from app.reports import queries as reports
 from app.reports.models import DRAFT, submitted_on_time
@@ -144,7 +144,7 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
             "report": {**{k: state[k] for k in ("status", "expected", "submitted", "on_time", "late", "approved",
                                                 "returned")}, "no_point": state["start"] is None},
         })
-    rows.sort(key=lambda r: fold(r["name"]))
+    rows.sort(key=lambda r: vi_sort_key(r["name"]))
     comparable_now, comparable_before, left_out = visits.like_for_like(now, before)
     growth = growth_percent(comparable_now, comparable_before)
     equipment_totals = {}
@@ -181,16 +181,15 @@ def select_rows(rows: list[dict], show: str = "all", q: str = "", sort: str = "n
         "offline": lambda r: r["online"] == 0,
         "not_effective": lambda r: r["effective"]["effective"] < r["effective"]["points"],
     }[show if show in SHOWS else "all"]
-    wanted = fold(q) if q else ""
-    chosen = [r for r in rows if keep(r) and wanted in fold(r["name"])]
+    chosen = [r for r in rows if keep(r) and matches_name(q, r["name"])]  # whole syllables: 'Phú' is not 'Phường'
     if sort == "name":
-        return sorted(chosen, key=lambda r: fold(r["name"]), reverse=descending)
+        return sorted(chosen, key=lambda r: vi_sort_key(r["name"]), reverse=descending)
     value = {
         "report": lambda r: (r["report"]["late"], r["report"]["expected"] - r["report"]["approved"]),
         "effective": lambda r: r["effective"]["effective"],
     }.get(sort, lambda r: r[sort])
     known = [r for r in chosen if value(r) is not None]
-    known.sort(key=lambda r: (value(r), fold(r["name"])), reverse=descending)
+    known.sort(key=lambda r: (value(r), vi_sort_key(r["name"])), reverse=descending)
     return known + [r for r in chosen if value(r) is None]
 
 

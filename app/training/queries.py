@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.access import visible_units
 from app.extensions import db
-from app.formatting import fold
+from app.formatting import fold, vi_sorted
 from app.training.models import FEMALE, MALE, TOPICS, Attendance, TrainingSession
 from app.units.models import COMMUNE, Unit
 
@@ -231,7 +231,7 @@ def commune_names(province_id: int | None) -> list[tuple[int, str]]:
     query = select(Unit.id, Unit.name).where(Unit.kind == COMMUNE).order_by(Unit.name)
     if province_id is not None:
         query = query.where(Unit.parent_id == province_id)
-    return [tuple(row) for row in db.session.execute(query)]
+    return vi_sorted((tuple(row) for row in db.session.execute(query)), key=lambda row: row[1])
 
 
 def attendees_of(training_id: int) -> list[Attendance]:

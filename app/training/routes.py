@@ -49,7 +49,7 @@ from app.training.queries import (
     coverage as training_coverage,
 )
 from app.units.models import Unit
-from app.units.queries import communes_for
+from app.units.queries import commune_choices, communes_for
 from app.users.queries import possible_trainers, users_by_id
 
 login_required_for(bp)
@@ -71,7 +71,7 @@ FILTERS = ("commune_id", "topic", "start", "end", "organiser")
 def session_list():
     filters = SessionFilterForm(request.args)
     communes = communes_for(current_user)
-    filters.commune_id.choices = [("", _("All communes"))] + [(c.id, c.name) for c in communes]
+    filters.commune_id.choices = commune_choices(communes, _("All communes"))
     filters.read()
     commune = requested_commune(current_user, filters.commune_id.data)
     values = {"commune_id": commune.id if commune else None, "topic": filters.topic.data or None,

@@ -8,7 +8,7 @@ from app.access import scope_points, visible_units
 from app.audit.models import history_of
 from app.equipment import queries as equipment
 from app.extensions import db
-from app.formatting import fold
+from app.formatting import fold, vi_sort_key
 from app.units.models import CHECKLIST, LibraryPoint, Unit
 
 
@@ -17,6 +17,38 @@ def communes_for(user):
     return db.session.scalars(
         select(Unit).where(Unit.id.in_(visible_units(user))).order_by(Unit.name)
     ).all()
+
+
+def commune_choices(communes, blank=None):
+    """The choices of a commune picker: Vietnamese order; one <optgroup> per
+    province when the communes span several (a dict for WTForms, `blank` first
+    outside any group); a name found twice in the list carries its province
+    (or its code, within one province), so homonyms can be told apart."""
+    communes = list(communes)
+    provinces = {u.id: u for u in db.session.scalars(select(Unit).where(
+        Unit.id.in_({c.parent_id for c in communes if c.parent_id})))} if communes else {}
+    seen: dict[str, set] = {}
+    for c in communes:
+        seen.setdefault(c.name, set()).add(c.parent_id)
+    counts = {name: sum(1 for c in communes if c.name == name) for name in seen}
+
+    def label(c):
+        if counts[c.name] < 2:
+            return c.name
+        if len(seen[c.name]) > 1 and c.parent_id in provinces:
+            return f"{c.name} ({provinces[c.parent_id].name})"
+        return f"{c.name} ({c.code})"
+
+    ordered = sorted(communes, key=lambda c: (vi_sort_key(provinces[c.parent_id].name) if c.parent_id in provinces
+                                              else ((), (), ""), vi_sort_key(c.name), c.code))
+    head = [("", blank)] if blank is not None else []
+    if len({c.parent_id for c in communes}) < 2:
+        return head + [(c.id, label(c)) for c in ordered]
+    groups: dict = {None: head} if head else {}
+    for c in ordered:
+        groups.setdefault(provinces[c.parent_id].name if c.parent_id in provinces else None, []).append(
+            (c.id, label(c)))
+    return groups
 
 
 def points_for(user, commune_id=None, q=None, include_inactive=False, limit=500):

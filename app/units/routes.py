@@ -17,7 +17,7 @@ from app.training.queries import first_sessions_attended
 from app.units import bp
 from app.units.forms import CONFIRM_TRAINED, ChecklistForm, PointFilterForm, PointForm
 from app.units.models import CHECKLIST, LibraryPoint
-from app.units.queries import communes_for, point_page, points_for, progress_of
+from app.units.queries import commune_choices, communes_for, point_page, points_for, progress_of
 
 login_required_for(bp)
 
@@ -30,7 +30,7 @@ POINT_FIELDS = ("commune_id", "name", "address", "model", "opened_on", "internet
 def point_list():
     filters = PointFilterForm(request.args)
     communes = communes_for(current_user)
-    filters.commune_id.choices = [("", _("All communes"))] + [(c.id, c.name) for c in communes]
+    filters.commune_id.choices = commune_choices(communes, _("All communes"))
     filters.read()
     commune = requested_commune(current_user, filters.commune_id.data)
     points = points_for(current_user, commune_id=commune.id if commune else None,
@@ -42,7 +42,7 @@ def point_list():
 
 
 def _commune_choices():
-    return [("", _("— choose a commune —"))] + [(c.id, c.name) for c in communes_for(current_user)]
+    return commune_choices(communes_for(current_user), _("— choose a commune —"))
 
 
 def _save_point(form: PointForm, point: LibraryPoint) -> bool:

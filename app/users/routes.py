@@ -10,10 +10,12 @@ from app.access import login_required_for, public, requires
 from app.audit import models as audit
 from app.editing import conflict, shown
 from app.extensions import db
+from app.formatting import vi_sorted
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.models_base import utcnow
 from app.units.models import COMMUNE, PROVINCE, Unit
+from app.units.queries import commune_choices
 from app.users import bp, queries
 from app.users.auth import (
     attempt_succeeded,
@@ -199,12 +201,13 @@ def change_password():
 def unit_choices():
     """Provinces and their communes as option groups, for the user form."""
     units = queries.all_units()
-    provinces = [u for u in units if u.kind == PROVINCE]
+    provinces = vi_sorted((u for u in units if u.kind == PROVINCE), key=lambda u: u.name)
+    communes = commune_choices(u for u in units if u.kind != PROVINCE)
+    if isinstance(communes, list):  # one province: a list, not groups
+        communes = {provinces[0].name: communes} if provinces else {}
     groups = {}
     for p in provinces:
-        options = [(p.id, _("%(name)s (whole province)", name=p.name))]
-        options += [(c.id, c.name) for c in units if c.parent_id == p.id]
-        groups[p.name] = options
+        groups[p.name] = [(p.id, _("%(name)s (whole province)", name=p.name))] + communes.get(p.name, [])
     return {None: [("", _("— none (administrator) —"))], **groups}
 
 
