@@ -129,6 +129,9 @@ RULES = {
     "visits.template": lambda u, o: u.role == LIBRARIAN,
     "visits.province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "visits.set_target": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Unusual counts (plausibility flags): province staff of the province follow them up, month by month.
+    "visits.follow_up": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    "visits.review": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # Period reports: the librarian submits their commune's; province staff of the
     # province approve, return, reopen and set deadlines; trainers see none.
     "reports.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),

@@ -23,7 +23,7 @@ from app.formatting import fmt_number
 # Thousands separators a person or a spreadsheet may use: dot, comma, space,
 # no-break space, narrow no-break space, apostrophe (Swiss style, from some exports).
 _DIGITS = "0123456789"
-_SEPARATORS = ".,  '’"
+_SEPARATORS = ".,  \u00a0\u202f'’"
 _CURRENCY = re.compile(r"^(?:₫|vnd|vnđ|đ|d|đồng|dong)\s*|\s*(?:₫|vnd|vnđ|đ|d|đồng|dong)\.?$", re.IGNORECASE)
 _GROUPED = re.compile(r"\d{1,3}(?:([" + _SEPARATORS + r"])\d{3})(?:\1\d{3})*")
 _DECIMALS = re.compile(r"(?:\d+|" + _GROUPED.pattern + r")[.,]\d{1,2}")

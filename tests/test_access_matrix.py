@@ -83,6 +83,9 @@ MATRIX = {
     ("visits.import_template", "GET", None): {A: "login", L: 200, T: 403, P: 403, ADM: 200},
     ("visits.import_upload", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
     ("visits.import_confirm", "POST", ("vbatch_a", "vbatch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    # Unusual counts: province staff of the province follow them up; the librarian sees them on their pages only.
+    ("visits.follow_up", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("visits.flag_review", "POST", ("flag_a", "flag_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("visits.export_point", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("visits.export_commune", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     # Period reports: the librarian submits; province staff of the province decide; trainers nothing.
@@ -198,6 +201,15 @@ def make_target(target, world):
         item = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
         obj = EquipmentEvent(item=item, kind="repair", occurred_on=date(2026, 5, 4), cost=450_000,
                              recorded_by_id=getattr(world, f"librarian_{place}").id)
+    elif target.startswith("flag_"):
+        from datetime import date, timedelta
+
+        from app.models_base import utcnow
+        from app.visits.models import PlausibilityFlag
+
+        day = date(2026, 5, 4) + timedelta(days=db.session.query(PlausibilityFlag).count())  # one per cell
+        obj = PlausibilityFlag(point_id=point_id, day=day, service="reading", reader_group="children",
+                               value=900, expected_low=0, expected_high=40, flagged_at=utcnow())
     else:
         obj = ImportBatch(kind="visits" if target.startswith("vbatch_") else "equipment", point_id=point_id,
                           user_id=getattr(world, f"librarian_{place}").id, rows="[]")

@@ -4,11 +4,11 @@ import uuid
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FloatField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, FloatField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app import periods
-from app.forms_base import ChoiceField, Form, LocalDateField, VersionedForm, not_in_future
+from app.forms_base import ChoiceField, Form, LocalDateField, VersionedForm, no_control_chars, not_in_future
 from app.numbers import NumberError, parse_whole
 from app.periods import MONTH, Period
 from app.visits.models import GROUPS, MAX_COUNT, SERVICES
@@ -145,6 +145,10 @@ def grid_form(keys, data: dict | None = None):
 
     class GridForm(Form):
         seen = HiddenField()
+        # Shown once some typed counts are unusual for the point (app.visits.plausibility): ticking it saves them.
+        confirm_unusual = BooleanField(_l("These counts are right: save them as they are"))
+        unusual_comment = StringField(_l("Comment for the province (optional)"),
+                                      validators=[Optional(), Length(max=500), no_control_chars])
 
     for key in keys:
         setattr(GridForm, key, CountField())
@@ -183,3 +187,15 @@ class VisitRowForm(Form):
     service = ChoiceField(_l("Service"), choices=list(SERVICES.items()))
     reader_group = ChoiceField(_l("Reader group"), choices=list(GROUPS.items()))
     count = CountField(_l("Visits"))
+
+
+class FlagReviewForm(Form):
+    """The province's follow-up of an unusual count: checked, or needs correction (with what to correct)."""
+
+    state = SelectField(_l("Follow-up"), choices=[("checked", _l("Checked")), ("needs_fix", _l("Needs correction"))])
+    comment = StringField(_l("Comment"), validators=[Optional(), Length(max=1000), no_control_chars])
+    back = HiddenField()
+
+    def validate_comment(self, field):
+        if self.state.data == "needs_fix" and not (field.data or "").strip():
+            raise ValidationError(_l("Say what needs correcting: the librarian reads it on their home page."))

@@ -14,6 +14,7 @@ from app.formatting import fmt_number, today_local
 from app.imports.pipeline import Importer
 from app.reports import locks
 from app.units.models import LibraryPoint, Unit
+from app.visits import plausibility
 from app.visits.forms import VisitRowForm
 from app.visits.models import GROUPS, SERVICES, VisitCount
 from app.visits.queries import set_counts
@@ -62,12 +63,21 @@ class VisitsImporter(Importer):
                 row.errors.setdefault("count", _("The same date, service and group are already on row %(row)d.",
                                                  row=seen[key]))
             seen.setdefault(key, row.number)
+        # Unusual counts are not refused: the preview says so, and saving them lists them for the province.
+        checked = {(date.fromisoformat(r.record["day"]), r.record["service"], r.record["reader_group"]): r
+                   for r in rows if r.record is not None and not r.errors}
+        found = plausibility.unusual(point.id, {cell: row.record["count"] for cell, row in checked.items()})
+        for cell, (low, high) in found.items():
+            checked[cell].warnings.append(plausibility.message(low, high))
 
     def locked_days(self, point, records):
         return [r["day"] for r in records]
 
     def save(self, point, records, batch):
-        set_counts(point.id, {(r["day"], r["service"], r["reader_group"]): r["count"] for r in records})
+        values = {(r["day"], r["service"], r["reader_group"]): r["count"] for r in records}
+        found = plausibility.unusual(point.id, values)
+        set_counts(point.id, values)
+        plausibility.record(point.id, values, found, source="import", user_id=batch.user_id)
         days = sorted({r["day"] for r in records})
         audit.record("import", point, unit_id=point.commune_id,
                      after={"file": batch.filename, "kind": "visits", "rows": len(records),

@@ -19,9 +19,10 @@ from app.reports.locks import refuse_if_locked
 from app.spreadsheets import csv_response, xlsx_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.units.queries import active_points, commune_point_ids, point_ids, points_of_commune
-from app.visits import bp, queries
+from app.visits import bp, plausibility, queries
 from app.visits.forms import (
     DayForm,
+    FlagReviewForm,
     MonthForm,
     PeriodForm,
     TallyForm,
@@ -31,10 +32,10 @@ from app.visits.forms import (
     parse_cell,
 )
 from app.visits.io import VisitsImporter, export_headers, export_rows
-from app.visits.models import GROUPS, MAX_COUNT, RECEIPT_DAYS, SERVICES
+from app.visits.models import FLAG_STATES, GROUPS, MAX_COUNT, NEEDS_FIX, RECEIPT_DAYS, SERVICES, PlausibilityFlag
 
 login_required_for(bp)
-add_label_filters(bp, service=SERVICES, reader_group=GROUPS)
+add_label_filters(bp, service=SERVICES, reader_group=GROUPS, flag_state=FLAG_STATES)
 
 CELLS = [(service, group) for service in SERVICES for group in GROUPS]
 
@@ -207,6 +208,13 @@ def _save_grid(point: LibraryPoint, form, stored: dict, cell_of, template: str, 
         typed = form[key].data
         if typed is not None and typed != stored.get(cell, 0):
             changes[cell] = (stored.get(cell), typed)
+    found = plausibility.unusual(point.id, {cell: new for cell, (_shown, new) in changes.items()})
+    if found and not form.confirm_unusual.data:
+        # Not refused, but not saved unseen: the unusual cells are marked, and a second save with the box ticked
+        # keeps them (and lists them for the province's follow-up).
+        key_of = {cell: key for key, cell in cell_of.items()}
+        context["unusual"] = {key_of[cell]: plausibility.message(low, high) for cell, (low, high) in found.items()}
+        return render_form_errors(template, form=form, stored=stored, **context)
     # Compare-and-set per cell: a tap landing after the check above makes the save a conflict, not a loss.
     if not queries.set_counts_if_unchanged(point.id, changes):
         db.session.rollback()
@@ -216,6 +224,8 @@ def _save_grid(point: LibraryPoint, form, stored: dict, cell_of, template: str, 
         stored.update({cell: n for cell, n in fresh.items() if cell in in_grid})
         return conflict()
     values = {cell: new for cell, (_shown, new) in changes.items()}
+    plausibility.record(point.id, values, found, source="grid", comment=form.unusual_comment.data,
+                        user_id=current_user.id)
     audit.record("visits_set", point, unit_id=point.commune_id,
                  before={f"{d.isoformat()}:{s}:{g}": stored.get((d, s, g), 0) for d, s, g in values},
                  after={f"{d.isoformat()}:{s}:{g}": n for (d, s, g), n in values.items()})
@@ -391,3 +401,76 @@ def export_commune(commune: Unit, fmt: str):
     if commune.kind != COMMUNE:
         abort(404)
     return _export(fmt, f"luot-doc-xa-{commune.code}", commune_point_ids(commune))
+
+
+# --- Plausibility follow-up ------------------------------------------------------------------
+
+@bp.get("/provinces/<int:id>/follow-up")
+@requires("visits.follow_up", load=Unit)
+def follow_up(province: Unit):
+    """The unusual counts of a month in the province's communes (?month=YYYY-MM, last month by default),
+    each with the librarian's comment, to be marked checked or needing correction."""
+    if province.kind != PROVINCE:
+        abort(404)
+    today = today_local()
+    last_month = Period.containing(today.replace(day=1) - timedelta(days=1))
+    period = periods.from_args(request.args, today, kinds=(MONTH,), default=last_month)
+    flags = plausibility.province_flags(province.id, period.start, period.end)
+    return render("visits/follow_up.html", province=province, period=period, flags=flags,
+                  filters=MonthForm(formdata=None, month=f"{period.year}-{period.number:02d}"),
+                  counts={state: sum(1 for f in flags if f.state == state) for state in FLAG_STATES},
+                  review_forms={f.id: review_form(f) for f in flags})
+
+
+def review_form(flag: PlausibilityFlag, back: str = "") -> FlagReviewForm:
+    """The review form of one flag, with ids of its own (a page lists many)."""
+    from app.forms_base import own_ids
+
+    form = FlagReviewForm(formdata=None, state=flag.state if flag.state != "open" else "checked",
+                          comment=flag.province_comment, back=back)
+    return own_ids(form, flag.id)
+
+
+@bp.post("/follow-up/<int:id>")
+@requires("visits.review", load=PlausibilityFlag)
+def flag_review(flag: PlausibilityFlag):
+    form = FlagReviewForm()
+    back = safe_back(form.back.data) or url_for("visits.follow_up", id=flag.point.commune.parent_id,
+                                               month=flag.day.strftime("%Y-%m"))
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    before = {"state": flag.state, "province_comment": flag.province_comment}
+    plausibility.review(flag, form.state.data, (form.comment.data or "").strip(), current_user.id)
+    audit.record("follow_up", flag.point, unit_id=flag.point.commune_id, before=before,
+                 after={"day": flag.day, "service": flag.service, "reader_group": flag.reader_group,
+                        "value": flag.value, "state": flag.state, "province_comment": flag.province_comment})
+    db.session.commit()
+    flash(_("The follow-up of %(point)s, %(date)s was saved.", point=flag.point.name,
+            date=flag.day.strftime("%d/%m/%Y")), "success")
+    return redirect(back)
+
+
+def safe_back(target: str | None) -> str | None:
+    """A page of this site to go back to (a path, never another host)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.app_template_global()
+def unusual_counts(commune: Unit, period: Period) -> list[PlausibilityFlag]:
+    """The unusual counts of a commune's report month (the report page lists them)."""
+    return plausibility.commune_flags(commune.id, period.start, period.end)
+
+
+@bp.app_template_global()
+def counts_to_correct(commune: Unit) -> list[PlausibilityFlag]:
+    """A commune's unusual counts the province marked as needing correction (the librarian's home)."""
+    today = today_local()
+    return plausibility.commune_flags(commune.id, today - timedelta(days=plausibility.WINDOW_DAYS), today, NEEDS_FIX)
+
+
+@bp.app_template_global()
+def flag_review_form(flag: PlausibilityFlag, back: str = "") -> FlagReviewForm:
+    return review_form(flag, back)
