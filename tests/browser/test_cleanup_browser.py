@@ -45,3 +45,22 @@ def test_delete_an_item_entered_by_mistake(app, world, make_page, javascript):
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "delete", AuditEvent.object_id == mistake)) == 1
     assert problems == [], "\n".join(problems)
+
+
+def test_remove_an_attendee_with_htmx_after_its_confirm_dialog(app, world, make_page):
+    from tests.test_training import make_attendee, make_session
+
+    session = make_session(app, world)
+    person = make_attendee(app, session, full_name="Người nhập nhầm")
+    page, problems = make_page()
+    log_in(page, world.trainer_p.name)
+    page.goto(f"/training/{session}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#attendee-{person} a.remove").click()
+    page.locator(f"#attendee-{person}").wait_for(state="detached")
+    assert page.url.endswith(f"/training/{session}")  # the row went, the page stayed
+    with app.app_context():
+        from app.training.models import Attendance
+
+        assert db.session.get(Attendance, person) is None
+    assert problems == [], "\n".join(problems)
