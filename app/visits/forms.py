@@ -196,6 +196,10 @@ class FlagReviewForm(Form):
     comment = StringField(_l("Comment"), validators=[Optional(), Length(max=1000), no_control_chars])
     back = HiddenField()
 
-    def validate_comment(self, field):
-        if self.state.data == "needs_fix" and not (field.data or "").strip():
-            raise ValidationError(_l("Say what needs correcting: the librarian reads it on their home page."))
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.state.data == "needs_fix" and not (self.comment.data or "").strip():
+            self.comment.errors = [*self.comment.errors,
+                                   _l("Say what needs correcting: the librarian reads it on their home page.")]
+            ok = False
+        return ok
