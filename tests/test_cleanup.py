@@ -377,3 +377,16 @@ def test_an_attendee_in_an_approved_period_is_not_removed(app, as_user, world):
         other = app.test_client()
         login(other, getattr(world, role).name)
         assert other.get(f"/attendees/{person}/delete").status_code == 403, role
+
+
+def test_the_audit_trail_shows_a_deletion_with_its_values(app, as_user, world):
+    item = item_with_history(app, world)
+    session = make_session(app, world)
+    make_attendee(app, session)
+    post(as_user("province_staff_p"), f"/equipment/{item}/delete")
+    client = as_user("province_staff_p")
+    assert post(client, f"/training/{session}/delete").status_code == 303
+    page = client.get("/audit")
+    body = text(page)
+    assert page.status_code == 200 and "Máy tính nhập nhầm" in body and "NHAM-01" in body
+    assert "Sử dụng thư viện số" in body
