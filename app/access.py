@@ -16,7 +16,7 @@ from sqlalchemy import false, func, or_, select
 from app import params
 from app.extensions import db
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
-from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, ROLES, TRAINER, User
+from app.users.models import ADMIN, LIBRARIAN, PROVINCE_STAFF, ROLES, TRAINER, SessionUser, User
 
 
 def commune_of(obj) -> Unit | None:
@@ -27,17 +27,26 @@ def commune_of(obj) -> Unit | None:
         return obj if obj.kind == COMMUNE else None
     if isinstance(obj, LibraryPoint):
         return obj.commune
-    if isinstance(obj, User):
+    if isinstance(obj, (User, SessionUser)):
         return obj.unit if obj.unit and obj.unit.kind == COMMUNE else None
     parent = getattr(obj, "access_parent", None)
     return commune_of(parent) if parent is not None else None
+
+
+def commune_id_of(obj) -> int | None:
+    """The id of commune_of(obj), read from a point's key where it can be
+    (nothing loaded: the tally and the tap ask on every request)."""
+    if isinstance(obj, LibraryPoint):
+        return obj.commune_id
+    commune = commune_of(obj)
+    return commune.id if commune is not None else None
 
 
 def province_id_of(obj) -> int | None:
     """The province an object belongs to, walking up its parents."""
     if obj is None:
         return None
-    if isinstance(obj, (Unit, User)):
+    if isinstance(obj, (Unit, User, SessionUser)):
         return obj.province_id
     if isinstance(obj, LibraryPoint):
         return obj.commune.parent_id
@@ -49,8 +58,10 @@ def _in_own_province(user, obj) -> bool:
 
 
 def _in_own_commune(user, obj) -> bool:
-    commune = commune_of(obj)
-    return commune is not None and user.role == LIBRARIAN and commune.id == user.unit_id
+    if user.role != LIBRARIAN:
+        return False
+    commune_id = commune_id_of(obj)
+    return commune_id is not None and commune_id == user.unit_id
 
 
 def _runs(user, obj) -> bool:

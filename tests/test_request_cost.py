@@ -62,7 +62,7 @@ def test_the_tally_page_sends_four_statements(app, world, as_user, statements):
         response = client.get(path)
     assert response.status_code == 200
     # The session with its user and the user's unit; the point; the day's cells; the period's report.
-    assert len(statements.sent) == 4, statements
+    assert len(statements.sent) == 4, str(statements)
 
 
 @pytest.mark.parametrize("headers, status", [(JSON, 200), ({}, 303)], ids=["app.js", "plain"])

@@ -3,7 +3,7 @@ read-only until the province reopens it.
 
 Every mutating route asks refuse_if_locked() before writing; pages ask
 period_lock() to say why a form is closed. The object is judged by its commune
-(app.access.commune_of walks up the parents).
+(app.access.commune_id_of walks up the parents).
 """
 from datetime import date, datetime
 from typing import NamedTuple
@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from app.access import commune_of
+from app.access import commune_id_of
 from app.extensions import db
 from app.formatting import fmt_date
 from app.reports.models import APPROVED, PeriodReport
@@ -40,11 +40,11 @@ class PeriodLocked(HTTPException):
 def period_lock(obj, day: date, for_write: bool = False) -> PeriodLock | None:
     """The approval that makes the records of `obj`'s commune dated `day`
     read-only, or None. Every mutating route asks through refuse_if_locked()."""
-    commune = commune_of(obj)
-    if commune is None or day is None:
+    commune_id = commune_id_of(obj)
+    if commune_id is None or day is None:
         return None
     query = select(PeriodReport).where(
-        PeriodReport.commune_id == commune.id, PeriodReport.year == day.year, PeriodReport.month == day.month)
+        PeriodReport.commune_id == commune_id, PeriodReport.year == day.year, PeriodReport.month == day.month)
     if for_write:
         # PostgreSQL: the report row stays share-locked until this transaction
         # ends, so an approval waits for the write in progress (and a write

@@ -6,19 +6,31 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import case, delete, literal, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Boolean, case, column, delete, literal, or_, select, text, update
 
 from app import models_base  # models_base.utcnow(), looked up at each call: tests freeze it
 from app.extensions import db, login_manager
 from app.htmx import client_redirect, is_fragment_request, wants_json
 from app.models_base import UTCDateTime
 from app.sql import dialect_insert
-from app.users.models import LoginThrottle, User, UserSession
+from app.users.models import LoginThrottle, SessionUser, UserSession
 
 login_manager.login_view = "users.login"
 login_manager.login_message = _l("Please log in to continue.")
 login_manager.login_message_category = "info"
+
+
+# The session and its user in one indexed lookup (the session's primary key),
+# as one row: building the ORM User with its unit cost more than the rest of
+# a small request. The statement is made once per process.
+_SESSION_USER = text("""
+    SELECT s.created_at, u.id, u.username, u.full_name, u.role, u.unit_id, u.active, u.must_change_password,
+           u.language, unit.name, CASE WHEN unit.kind = 'province' THEN unit.id ELSE unit.parent_id END
+    FROM user_session AS s JOIN user_account AS u ON u.id = s.user_id LEFT JOIN unit ON unit.id = u.unit_id
+    WHERE s.id = :session_id AND u.active = :active
+""").columns(column("created_at", UTCDateTime), column("id"), column("username"), column("full_name"),
+             column("role"), column("unit_id"), column("active", Boolean), column("must_change_password", Boolean),
+             column("language"), column("unit_name"), column("province_id"))
 
 
 @login_manager.user_loader
@@ -26,29 +38,23 @@ def load_user(session_id: str):
     """The cookie carries only the id of a server-side session; a session that
     was ended (logout, password change, deactivation) no longer loads.
 
-    The user's unit comes in the same statement: every page's header names it,
-    and the access checks walk up to it (a librarian's commune is then found in
-    the session, not read again for each object of that commune).
+    The user comes as a SessionUser built from one row, with its unit's name
+    and province (every page's header names it; the access checks compare
+    provinces), in the same statement. Nothing is written.
 
     A session older than SESSION_MAX_AGE is refused and deleted, however
     busy it was: the idle limit (PERMANENT_SESSION_LIFETIME) alone would let
     a session in daily use, or a stolen cookie, live for ever."""
-    row = db.session.execute(
-        select(User, UserSession.created_at).join(UserSession, UserSession.user_id == User.id)
-        .options(joinedload(User.unit))
-        .where(UserSession.id == session_id, User.active.is_(True))
-    ).first()
+    row = db.session.execute(_SESSION_USER, {"session_id": session_id, "active": True}).first()
     if row is None:
         return None
-    user, started = row
+    started = row[0]
     if started <= models_base.utcnow() - timedelta(seconds=current_app.config["SESSION_MAX_AGE"]):
         # Loaded first thing in a request (the before_request hooks ask), so nothing else is pending.
         db.session.execute(delete(UserSession).where(UserSession.id == session_id))
         db.session.commit()
         return None
-    user.session_id = session_id
-    user.session_started_at = started
-    return user
+    return SessionUser(session_id, *row)
 
 
 def session_ends_at(user):

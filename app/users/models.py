@@ -31,7 +31,22 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
+class RoleScope:
+    """What a user's role means, shared by User and SessionUser."""
+
+    role: str
+    unit_id: int | None
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLES.get(self.role, self.role))
+
+    @property
+    def commune_id(self) -> int | None:
+        return self.unit_id if self.role == LIBRARIAN else None
+
+
+class User(RoleScope, UserMixin, TimestampMixin, VersionMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint("role IN ('librarian', 'trainer', 'province', 'admin')", name="role"),
@@ -92,16 +107,40 @@ class User(UserMixin, TimestampMixin, VersionMixin, db.Model):
         return db.session.execute(query).rowcount
 
     @property
-    def role_label(self) -> str:
-        return str(ROLES.get(self.role, self.role))
-
-    @property
-    def commune_id(self) -> int | None:
-        return self.unit_id if self.role == LIBRARIAN else None
-
-    @property
     def province_id(self) -> int | None:
         return self.unit.province_id if self.unit else None
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class SessionUser(RoleScope, UserMixin):
+    """The logged-in user of a request, as the one row that loading the
+    session gives (app.users.auth.load_user): plain attributes, no ORM object
+    to build on every request. Its unit's name and province come in the same
+    row; the Unit itself is loaded only when a page asks for more. A route
+    that changes the user loads it: `db.session.get(User, current_user.id)`."""
+
+    __tablename__ = User.__tablename__  # an audit event names it as it names a User
+
+    def __init__(self, session_id: str, session_started_at, id: int, username: str, full_name: str, role: str,
+                 unit_id: int | None, active: bool, must_change_password: bool, language: str,
+                 unit_name: str | None, province_id: int | None):
+        self.session_id, self.session_started_at = session_id, session_started_at
+        self.id, self.username, self.full_name, self.role, self.unit_id = id, username, full_name, role, unit_id
+        self.active, self.must_change_password, self.language = active, must_change_password, language
+        self.unit_name, self.province_id = unit_name, province_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return self.session_id
+
+    @property
+    def unit(self) -> Unit | None:
+        return db.session.get(Unit, self.unit_id) if self.unit_id is not None else None
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -128,7 +128,7 @@ def set_language():
             if current_user.language != lang:
                 audit.record("language", current_user, before={"language": current_user.language},
                              after={"language": lang}, unit_id=current_user.unit_id)
-                current_user.language = lang
+                own_record().language = lang
                 db.session.commit()
         else:
             session["lang"] = lang
@@ -137,10 +137,18 @@ def set_language():
 
 # --- One's own account --------------------------------------------------------
 
+def own_record() -> User:
+    """The logged-in user as the model, to change it (current_user is a light
+    SessionUser), with the session it is logged in with."""
+    user = db.session.get(User, current_user.id)
+    user.session_id, user.session_started_at = current_user.session_id, current_user.session_started_at
+    return user
+
+
 @bp.get("/account")
 @requires("account.edit")
 def account():
-    return render("users/account.html", language_form=LanguageForm(language=current_user.language),
+    return render("users/account.html", user=own_record(), language_form=LanguageForm(language=current_user.language),
                   session_ends_at=session_ends_at(current_user), other_sessions=queries.other_sessions(current_user),
                   idle_hours=round(current_app.permanent_session_lifetime.total_seconds() / 3600), form=EmptyForm())
 
@@ -151,7 +159,7 @@ def logout_others():
     """End every session of the user but this one (a phone left logged in somewhere)."""
     form = EmptyForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = own_record()
         ended = user.end_sessions(keep=user.session_id)
         audit.record("logout_others", user, after={"sessions": ended}, unit_id=user.unit_id)
         db.session.commit()
@@ -165,7 +173,7 @@ def change_password():
     form = ChangePasswordForm()
     form._username = current_user.username
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = own_record()
         address = request.remote_addr or ""
         # Guesses at the current password are throttled like logins (this browser
         # logged in, so it is usually a known device: its own counter).
