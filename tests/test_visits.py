@@ -169,7 +169,7 @@ def test_day_grid_saves_every_cell_at_once(app, world, as_user):
     html, seen = grid_page(client, path)
     assert 'value="4"' in html
     response = post(client, path, {"seen": seen, "reading:children": "7", "lending:adults": "",
-                                   "digital:elderly": "1.000"})
+                                   "digital:elderly": "1.000", "confirm_unusual": "y"})  # 1.000 is unusual here
     assert response.status_code == 303
     assert counts(app, world.point_a.id, day) == {
         (day, "reading", "children"): 7, (day, "lending", "adults"): 0, (day, "digital", "elderly"): 1000}
