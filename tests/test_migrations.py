@@ -43,3 +43,42 @@ def test_upgrade_then_check(empty_database_url):
         tables = set(db.inspect(db.engine).get_table_names())
         assert {"unit", "library_point", "user_account", "login_throttle", "audit_event", "alembic_version"} <= tables
         db.engine.dispose()
+
+
+def test_migrations_apply_to_a_database_holding_data(empty_database_url):
+    """A province's database is upgraded with its rows in place. From the
+    revision before the receipt-month column: an equipment item with an event
+    that refers to it (copying such a table to alter it fails on SQLite with
+    foreign keys enforced), upgraded to the head."""
+    class Fresh(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(Fresh)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade", "5b8e2f4a9c31"])
+    assert result.exit_code == 0, result.output
+    from app.extensions import db
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type) "
+                              "VALUES (1, '01', 'Tỉnh P', 'province', 'Tỉnh')"))
+            conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type, parent_id) "
+                              "VALUES (2, '00001', 'Xã A', 'commune', 'Xã', 1)"))
+            conn.execute(text("INSERT INTO library_point (id, commune_id, name, address, model, notes, active, "
+                              "created_at, updated_at, version) VALUES (1, 2, 'Điểm A', '', 'library', '', true, "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            conn.execute(text("INSERT INTO equipment_item (id, point_id, category, description, asset_code, quantity, "
+                              "condition, internet_connected, funding_source, received_on, notes, created_at, "
+                              "updated_at, version) VALUES (1, 1, 'computer', 'Máy tính', '', 5, 'in_use', true, "
+                              "'bmgf', '2013-08-01', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            conn.execute(text("INSERT INTO equipment_event (id, item_id, occurred_on, kind, description, created_at) "
+                              "VALUES (1, 1, '2024-01-02', 'repair', 'Thay ổ cứng', CURRENT_TIMESTAMP)"))
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT received_precision FROM equipment_item")).scalar() == "day"
+            assert conn.execute(text("SELECT count(*) FROM equipment_event")).scalar() == 1
+        db.engine.dispose()

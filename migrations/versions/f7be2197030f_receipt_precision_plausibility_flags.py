@@ -48,16 +48,21 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plausibility_flag')),
     sa.UniqueConstraint('point_id', 'day', 'service', 'reader_group', name='uq_plausibility_flag_cell')
     )
-    with op.batch_alter_table('equipment_item', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('received_precision', sa.String(length=5), nullable=True))
-        batch_op.create_check_constraint(
-            op.f('ck_equipment_item_received_precision'),
+    # A plain ADD COLUMN. SQLite cannot add a CHECK to a table without copying
+    # it, and copying equipment_item fails on a database with data: rows of
+    # other tables refer to it and foreign keys are enforced. So the CHECK is
+    # added on PostgreSQL only; on SQLite the form is what limits the values.
+    op.add_column('equipment_item', sa.Column('received_precision', sa.String(length=5), nullable=True))
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_check_constraint(
+            op.f('ck_equipment_item_received_precision'), 'equipment_item',
             "received_precision IS NULL OR received_precision IN ('day', 'month')")
     op.execute("UPDATE equipment_item SET received_precision = 'day' WHERE received_on IS NOT NULL")
 
 
 def downgrade():
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('ck_equipment_item_received_precision'), 'equipment_item', type_='check')
     with op.batch_alter_table('equipment_item', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_equipment_item_received_precision'), type_='check')
         batch_op.drop_column('received_precision')
     op.drop_table('plausibility_flag')
