@@ -29,6 +29,9 @@ LUA = """
 wrk.method = os.getenv("WRK_METHOD") or "GET"
 wrk.body = os.getenv("WRK_BODY")
 wrk.headers["Cookie"] = os.getenv("WRK_COOKIE")
+if os.getenv("WRK_HX") == "true" then
+  wrk.headers["HX-Request"] = "true"
+end
 if wrk.method == "POST" then
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   wrk.headers["Accept"] = "application/json"
@@ -95,9 +98,9 @@ def log_in(server: Server, username: str, password: str) -> tuple[str, str]:
     return cookie, re.search(r'name="csrf-token" content="([^"]+)"', body).group(1)
 
 
-def wrk(port: int, path: str, lua: Path, **env) -> dict:
+def wrk(port: int, path: str, lua: Path, duration: str = DURATION, **env) -> dict:
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "-s", str(lua), f"http://127.0.0.1:{port}{path}"],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "-s", str(lua), f"http://127.0.0.1:{port}{path}"],
         env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests, non_2xx, socket_errors, p50, p95 = map(int, re.search(r"RESULT (.*)", output).group(1).split())

@@ -1,5 +1,5 @@
-"""Where one request's time goes: the logged-in hello route, the tally page and
-the tap (htmx and plain), each served by the test client in one process.
+"""Where one request's time goes: the hello route (anonymous and logged in), the
+equipment register, the tally page and the tap (from app.js and plain), each served by the test client in one process.
 
 For each request kind prints the SQL statements it sends (counted with a
 SQLAlchemy event listener, listed once), the mean time and CPU time over a few
@@ -8,7 +8,7 @@ cumulative time. Not part of `make bench` (it prints, it saves nothing):
 
     .venv/bin/python bench/profile_request.py [kind ...] [--top N] [--requests N]
 
-kinds: hello, page, tap, tap-plain (default: all).
+kinds: anon-hello, hello, register, page, tap, tap-plain (default: all).
 """
 import argparse
 import cProfile
@@ -22,7 +22,7 @@ from sqlalchemy import event
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("kinds", nargs="*", default=["hello", "page", "tap", "tap-plain"])
+    parser.add_argument("kinds", nargs="*", default=["anon-hello", "hello", "register", "page", "tap", "tap-plain"])
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--requests", type=int, default=300)
     options = parser.parse_args()
@@ -45,13 +45,16 @@ def main():
     day = today  # as bench/load.py taps
     path = f"/points/{point_id}/tally"
     tap = {"csrf_token": token, "day": day.isoformat(), "cell": "reading:adults"}
+    anonymous = app.test_client()
     requests = {
+        "anon-hello": lambda: anonymous.get("/bench-hello"),
         "hello": lambda: client.get("/bench-hello"),
+        "register": lambda: client.get(f"/points/{point_id}/equipment"),
         "page": lambda: client.get(path),
         "tap": lambda: client.post(path, data=tap, headers={"Accept": "application/json"}),
         "tap-plain": lambda: client.post(path, data=tap),
     }
-    expected = {"hello": 200, "page": 200, "tap": 200, "tap-plain": 303}
+    expected = {"anon-hello": 200, "hello": 200, "register": 200, "page": 200, "tap": 200, "tap-plain": 303}
 
     statements = []
     with app.app_context():

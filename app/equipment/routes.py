@@ -1,4 +1,5 @@
 from flask import abort, flash, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +23,7 @@ from app.equipment.models import (
 )
 from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, totals
 from app.extensions import db
-from app.formatting import add_label_filters, fmt_date, today_local
+from app.formatting import add_label_filters, fmt_date, labels, today_local
 from app.forms_base import EmptyForm, own_ids
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
@@ -43,6 +44,25 @@ CHANGED = "equipment-changed"  # the htmx event that refreshes the register's to
 
 
 # --- The register -------------------------------------------------------------
+
+_REGISTER_LABELS: dict = {}  # translations → the register's words
+
+
+@bp.app_template_global()
+def register_labels() -> dict:
+    """The words every row of the register repeats (column names, the labels
+    of categories, conditions and funding sources), translated once per
+    process and language."""
+    translations = get_translations()
+    if translations not in _REGISTER_LABELS:
+        _REGISTER_LABELS[translations] = {
+            "category": _("Category"), "description": _("Description"), "code": _("Asset code"),
+            "qty": _("Quantity"), "condition": _("Condition"), "funding": _("Funding source"),
+            "received": _("Received on"), "online": _("online"), "edit": _("Edit"),
+            "categories": dict(labels(CATEGORIES)), "conditions": dict(labels(CONDITIONS)),
+            "funding_sources": dict(labels(FUNDING_SOURCES))}
+    return _REGISTER_LABELS[translations]
+
 
 FILTERS = ("category", "condition", "funding_source", "year")
 
