@@ -16,6 +16,7 @@ import http.client
 import os
 import signal
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -24,7 +25,7 @@ from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.formatting import today_local
-from app.visits.models import VisitCount
+from app.visits.models import TapReceipt, VisitCount
 from tests.servers import Browser, Gunicorn, wait_until
 
 pytestmark = pytest.mark.servers  # left out of `make test-fast`
@@ -145,6 +146,31 @@ def test_two_servers_count_every_tap(app, world, servers):
     acknowledged = sum(a for a, _f in results)
     assert acknowledged == 2 * CLIENTS * TAPS  # every tap answered …
     assert cell_count(app, world.point_a.id, day) == acknowledged  # … and counted exactly once
+
+
+def test_copies_of_one_tap_racing_on_two_servers_count_once(app, world, servers):
+    """A phone that lost its answers sends the same tap again and again; the
+    copies reach two servers at once (the proxy spreads them): the tap's
+    receipt makes it count once, and every copy gets the same answer."""
+    one, two = servers(2)
+    day, tap_id = today_local_day(app), str(uuid.uuid4())
+    browser = Browser()
+    assert browser.log_in(one.url, world.librarian_a.name)[0] == 200  # the cookie serves both servers
+    start = threading.Barrier(2 * CLIENTS)
+
+    def send(server):
+        start.wait(timeout=60)
+        return browser.post(f"{server.url}/points/{world.point_a.id}/tally",
+                            {"day": day.isoformat(), "cell": "reading:children", "tap": tap_id},
+                            headers={"Accept": "application/json"})[:2]
+
+    with ThreadPoolExecutor(max_workers=2 * CLIENTS) as pool:
+        answers = list(pool.map(send, [one, two] * CLIENTS))
+    assert {status for status, _body in answers} == {200}, answers[:3]
+    assert len({body for _status, body in answers}) == 1  # the same count for every copy
+    assert cell_count(app, world.point_a.id, day) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TapReceipt)) == 1
 
 
 def test_a_lockout_earned_on_two_servers_holds_on_both(app, world, servers):
