@@ -31,9 +31,19 @@ HASHED = re.compile(r"\.[0-9a-f]{10}\.[a-z]+$")  # a name built here: app.1a2b3c
 YEAR = 365 * 24 * 60 * 60
 
 
+CSS_COMMENT = re.compile(rb"/\*.*?\*/\s*", re.S)
+
+
+def served(name: str, content: bytes) -> bytes:
+    """A file as it is sent: a stylesheet without its comments (they are for
+    whoever edits it, and were a sixth of its compressed size)."""
+    return CSS_COMMENT.sub(b"", content) if name.endswith(".css") else content
+
+
 def sources(static: Path = STATIC) -> dict[str, bytes]:
-    return {path.relative_to(static).as_posix(): path.read_bytes()
-            for folder in FOLDERS for path in sorted((static / folder).rglob("*")) if path.is_file()}
+    return {name: served(name, path.read_bytes())
+            for folder in FOLDERS for path in sorted((static / folder).rglob("*")) if path.is_file()
+            for name in [path.relative_to(static).as_posix()]}
 
 
 def hashed_name(name: str, content: bytes) -> str:
@@ -94,7 +104,7 @@ def register(app) -> None:
             app.logger.warning("Static files not built (%s): run `flask --app wsgi assets`.", error)
             manifest = {}
     if manifest:
-        app.wsgi_app = Static(app.wsgi_app, root=DIST, prefix="static/", autorefresh=False,
+        app.wsgi_app = Static(app.wsgi_app, root=DIST, prefix="static/", autorefresh=False, allow_all_origins=False,
                               immutable_file_test=lambda path, url: bool(HASHED.search(url)),
                               add_headers_function=_nosniff)
 

@@ -50,7 +50,7 @@ def test_pages_are_compressed_and_downloads_are_not(app, as_user):
 def test_a_changed_file_gets_a_new_name_and_the_manifest_follows(tmp_path):
     static, dist = tmp_path / "static", tmp_path / "dist"
     (static / "css").mkdir(parents=True)
-    (static / "css" / "a.css").write_text("body{color:red}")
+    (static / "css" / "a.css").write_text("/* for whoever edits it */\nbody{color:red}")
     first = assets.build(static, dist)
     assert assets.current_manifest(static, dist) == first
     assert (dist / first["css/a.css"]).read_text() == "body{color:red}"

@@ -1,14 +1,5 @@
-/* Sổ Thư viện: taps that survive a dropping link, and forms that say when they
-   were not sent. No build step; loaded on every page (base.html).
-
-   A tap on the tally page is counted on screen at once and queued in
-   localStorage under the user's id, with an id made here. The queue is sent
-   in order, one tap at a time, until the server answers: on load of any page
-   of the app, when the browser comes back online, and after a failure with
-   a doubling delay. The server counts each id once (tap receipts), so a tap
-   whose answer was lost is sent again safely. A tap the server refuses (a
-   locked month, a point no longer the user's) is kept as refused, with the
-   server's reason, until the librarian dismisses it. */
+/* Sổ Thư viện: taps that survive a dropping link (README, "Reader visits"), and
+   htmx forms that say when they were not sent. No build step; on every page. */
 (function () {
   "use strict";
   var d = document, meta = function (n) { var m = d.querySelector("meta[name=" + n + "]"); return m && m.content; };
