@@ -65,7 +65,9 @@ def confirm_delete(record, template: str, *, refusal: Callable[[], str | None], 
     refuse_if_locked(record)  # no days: only begins the write transaction (SQLite), so what follows is current
     for row in (record, *also):
         db.session.expire(row)  # its collections too (an item's events)
-        db.session.refresh(row, with_for_update=True)
+        # Only the row's own table is locked: PostgreSQL refuses FOR UPDATE on the
+        # outer join of an eagerly loaded relation (an event's recorded_by).
+        db.session.refresh(row, with_for_update={"of": type(row)})
     problem = refusal()
     if problem:
         db.session.rollback()
