@@ -25,13 +25,13 @@ import sqlite3
 import ssl
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
 from app import CSP
 from config import Config
+from tests import test_slow_clients as slow_clients
 from tests.servers import CSRF, Gunicorn, free_port, migrated_sqlite, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +41,6 @@ ENSURE = ROOT / "tools" / "ensure-debian-package.sh"
 BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 
 LIVENESS = 10  # seconds: generous; /healthz answers within milliseconds when it answers at all
-PACE = 0.5  # seconds between two chunks of a slow client
-CHUNK = b"x" * 64
 CLIENT = "127.0.0.2"  # the address the nginx tests connect from (all of 127/8 is this machine)
 CSS = b"body{color:#222}\n" * 40
 CSS_PATH = "css/app.0123456789.css"
@@ -439,36 +437,11 @@ def test_static_files_are_served_by_nginx_with_the_long_cache(site):
         assert headers["Strict-Transport-Security"] == HSTS and no_version(headers)
 
 
-class SlowBody:
-    """A phone on a bad line: a POST /login announcing 3 MB (under the limit),
-    of which it sends the headers and a first chunk at once, then one CHUNK
-    every PACE seconds until closed."""
-
-    ANNOUNCED = 3 * 1024 * 1024
+class SlowBody(slow_clients.SlowBody):
+    """tests/test_slow_clients.py's slow phone, through nginx over TLS."""
 
     def __init__(self, site):
-        self.sock = site.connect()
-        self.sock.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\n"
-                          b"Content-Type: application/x-www-form-urlencoded\r\n"
-                          b"Content-Length: %d\r\n\r\ncsrf_token=" % self.ANNOUNCED + CHUNK)
-        self.sent = len(b"csrf_token=" + CHUNK)
-        self.error: OSError | None = None
-        self.closing = threading.Event()
-        self.thread = threading.Thread(target=self._trickle, daemon=True)
-        self.thread.start()
-
-    def _trickle(self):
-        while not self.closing.wait(PACE) and self.sent + len(CHUNK) < self.ANNOUNCED:
-            try:
-                self.sock.sendall(CHUNK)
-            except OSError as error:  # nginx dropped the connection
-                self.error = error
-                return
-            self.sent += len(CHUNK)
-
-    def stop(self):
-        self.closing.set()
-        self.thread.join(timeout=10)
+        super().__init__(site.connect(), "localhost")
 
     def answered(self) -> bool:
         """Has nginx answered or closed? (After stop(): the socket is this thread's
@@ -481,11 +454,6 @@ class SlowBody:
             return False
         finally:
             self.sock.setblocking(True)
-
-    def close(self):
-        self.stop()
-        self.sock.close()
-
 
 @pytest.mark.servers
 def test_healthz_answers_while_two_slow_bodies_trickle_in(site):

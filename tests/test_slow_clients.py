@@ -40,15 +40,18 @@ def server(tmp_path_factory):
 
 
 class SlowBody:
-    """A phone on a bad line: a POST /login announcing ANNOUNCED bytes, of
-    which it sends the headers and a first chunk at once, then one CHUNK
-    every PACE seconds until closed."""
+    """A phone on a bad line: a POST /login on `sock` announcing ANNOUNCED
+    bytes, of which it sends the headers and a first chunk at once, then one
+    CHUNK every PACE seconds until closed. tests/test_deploy.py sends it
+    through nginx over TLS."""
 
-    def __init__(self, port: int):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock.sendall(f"POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    ANNOUNCED = ANNOUNCED
+
+    def __init__(self, sock: socket.socket, host: str):
+        self.sock = sock
+        self.sock.sendall(f"POST /login HTTP/1.1\r\nHost: {host}\r\n"
                           "Content-Type: application/x-www-form-urlencoded\r\n"
-                          f"Content-Length: {ANNOUNCED}\r\n\r\n".encode() + b"csrf_token=" + CHUNK)
+                          f"Content-Length: {self.ANNOUNCED}\r\n\r\n".encode() + b"csrf_token=" + CHUNK)
         self.sent = len(b"csrf_token=" + CHUNK)
         self.error: OSError | None = None
         self.closing = threading.Event()
@@ -56,13 +59,17 @@ class SlowBody:
         self.thread.start()
 
     def _trickle(self):
-        while not self.closing.wait(PACE) and self.sent + len(CHUNK) < ANNOUNCED:
+        while not self.closing.wait(PACE) and self.sent + len(CHUNK) < self.ANNOUNCED:
             try:
                 self.sock.sendall(CHUNK)
-            except OSError as error:  # the server dropped the connection
+            except OSError as error:  # the server (or the proxy) dropped the connection
                 self.error = error
                 return
             self.sent += len(CHUNK)
+
+    def stop(self):
+        self.closing.set()
+        self.thread.join(timeout=10)
 
     def still_sending(self) -> bool:
         """Still connected, still short of its announced length, and not answered."""
@@ -70,8 +77,7 @@ class SlowBody:
         return self.error is None and not readable and self.sent < ANNOUNCED
 
     def close(self):
-        self.closing.set()
-        self.thread.join(timeout=10)
+        self.stop()
         self.sock.close()
 
 
@@ -103,7 +109,8 @@ def test_healthz_answers_while_slow_bodies_are_open(server):
     slow = []
     try:
         for _ in range(SLOW_BODIES):
-            slow.append(SlowBody(server.port))
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            slow.append(SlowBody(sock, f"127.0.0.1:{server.port}"))
         started = time.monotonic()
         try:
             status, body, headers = get(server, "/healthz")
