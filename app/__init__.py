@@ -167,6 +167,10 @@ def create_app(config_class=None):
 
         return {"can": can, "current_locale": str(get_locale()), "_": template_gettext(get_translations())}
 
+    from app.fragments import cached_fragment
+
+    app.add_template_global(cached_fragment)
+
     fixed_urls = {}  # (script root, endpoint, values) → URL; the links of templates are few
 
     @app.template_global()

@@ -93,11 +93,20 @@ class FilterForm(Form):
 
     def read(self) -> "FilterForm":
         """Check every filter; one that fails is left empty (its data None)."""
+        if not any(field.raw_data for field in self):
+            return self  # nothing was sent: every filter is at its default, there is nothing to check
         self.validate()
         for field in self:
             if field.errors:
                 field.data = None
         return self
+
+    def cache_key(self) -> tuple:
+        """What the form shows, for app.fragments: each field's value, what was
+        typed, and its errors. Choices that differ per user are not in it: a
+        template caching such a form adds them to its own key."""
+        return tuple((field.name, field.data, tuple(field.raw_data or ()), tuple(map(str, field.errors)))
+                     for field in self)
 
 
 def row_id_choice(value) -> int | None:

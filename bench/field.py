@@ -101,8 +101,7 @@ def main():
             page.wait_for_load_state("networkidle")
             browser.close()
     finally:
-        server.process.terminate()
-        server.process.wait(timeout=10)
+        server.stop()
     save("field", results)
 
 

@@ -13,6 +13,7 @@ import http.client
 import os
 import re
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -50,10 +51,12 @@ class Server:
     def __init__(self, port: int):
         self.port = port
         env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
+        # gunicorn's log goes to a file: a pipe nobody reads fills up and then blocks the server.
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{port}", "--workers", "2", "hello_wsgi:app"],
-            cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(100):
             try:
                 self.get("/bench-hello")
@@ -73,8 +76,15 @@ class Server:
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
     def stop(self):
+        """Stop gunicorn: gracefully, then killed once its graceful timeout (30 s) has passed."""
         self.process.terminate()
-        self.process.wait(timeout=20)
+        try:
+            self.process.wait(timeout=35)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        os.unlink(self.log.name)
 
 
 def log_in(server: Server, username: str, password: str) -> tuple[str, str]:

@@ -44,8 +44,10 @@ def filtered_items(point_id: int, category=None, condition=None, funding_source=
     return query
 
 
-def page_of(query, page: int):
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+def page_of(query, page: int, total: int | None = None):
+    """(items, page, pages, total) of one page of `query`; `total` when the caller has counted already."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(1, page), pages)
     items = db.session.scalars(
@@ -65,20 +67,24 @@ def _computer_columns(item):
     )
 
 
+# The register's totals, as columns over the item table: built once, not per request.
+_TOTAL_COLUMNS = (
+    func.count(),
+    *[func.coalesce(func.sum(case((EquipmentItem.condition == c, EquipmentItem.quantity), else_=0)), 0)
+      for c in CONDITIONS],
+    *_computer_columns(EquipmentItem),
+)
+
+
 def totals(query) -> dict:
-    """Quantities by condition, and computers (owned, in use, online), over the filtered items."""
-    sub = query.subquery()
-    item = sub.c
-    row = db.session.execute(
-        select(
-            *[func.coalesce(func.sum(case((item.condition == c, item.quantity), else_=0)), 0) for c in CONDITIONS],
-            *_computer_columns(item),
-        )
-    ).one()
+    """Over the items `query` (a filtered_items() select) selects: how many rows
+    (the pager's count), quantities by condition, and computers (owned, in use, online)."""
+    row = db.session.execute(select(*_TOTAL_COLUMNS).where(query.whereclause)).one()
     n = len(CONDITIONS)
     return {
-        "by_condition": dict(zip(CONDITIONS, row[:n], strict=True)),
-        "computers": row[n], "computers_in_use": row[n + 1], "computers_online": row[n + 2],
+        "rows": row[0],
+        "by_condition": dict(zip(CONDITIONS, row[1:n + 1], strict=True)),
+        "computers": row[n + 1], "computers_in_use": row[n + 2], "computers_online": row[n + 3],
     }
 
 

@@ -77,11 +77,12 @@ def _filters():
 def register(point: LibraryPoint):
     form, filters = _filters()
     query = filtered_items(point.id, **filters)
-    items, page, pages, count = page_of(query, params.page())
+    summed = totals(query)
+    items, page, pages, count = page_of(query, params.page(), total=summed["rows"])
     args = {k: v for k, v in filters.items() if v}
     return render("equipment/register.html", "equipment/_partials/_register.html",
                   point=point, items=items, page=page, pages=pages, count=count, filters=form, args=args,
-                  totals=totals(query), last_stocktake=last_complete_stocktake(point.id))
+                  totals=summed, last_stocktake=last_complete_stocktake(point.id))
 
 
 @bp.get("/points/<int:id>/equipment/totals")
