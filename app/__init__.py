@@ -131,7 +131,9 @@ def create_app(config_class=None):
     ext.compress.init_app(app)
 
     from app import errors, formatting, params
-    from app.users import auth  # noqa: F401  (user loader, unauthorized handler)
+    from app.users import auth  # user loader, unauthorized handler, the session cookie
+
+    app.session_interface = auth.IdleLimitCookie()
 
     errors.register(app)
     formatting.register(app)

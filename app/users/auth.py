@@ -4,8 +4,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Boolean, case, column, delete, literal, or_, select, text, update
 
 from app import models_base  # models_base.utcnow(), looked up at each call: tests freeze it
@@ -261,3 +262,42 @@ def throttles() -> list[LoginThrottle]:
         .order_by(case((locked, 0), else_=1), LoginThrottle.locked_until.desc().nulls_last(), LoginThrottle.key)
         .limit(500)
     ).all()
+
+
+# --- The session cookie -----------------------------------------------------------
+
+
+class IdleLimitCookie(SecureCookieSessionInterface):
+    """Flask's signed session cookie (a browser-session cookie), signed again
+    when it is older than REFRESH_AFTER seconds.
+
+    The signature carries the time it was made, and a cookie older than
+    PERMANENT_SESSION_LIFETIME is refused: that is the idle limit. Flask signs a
+    browser-session cookie again only when the session changes, so a librarian
+    busy all day was logged out 12 hours after logging in; signing it on every
+    response instead would cost every request a serialisation, an HMAC and a
+    Set-Cookie header. Signed again every few minutes, a session lapses after
+    12 hours idle (less at most REFRESH_AFTER seconds), however long it was used
+    before. The absolute limit is the server-side session's (SESSION_MAX_AGE)."""
+
+    REFRESH_AFTER = 300
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            data, signed_at = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()),
+                                               return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        # Its age by the signer's own clock, the one the idle limit is checked by.
+        session.refresh_due = serializer.make_signer().get_timestamp() - signed_at.timestamp() >= self.REFRESH_AFTER
+        return session
+
+    def should_set_cookie(self, app, session) -> bool:
+        return session.modified or getattr(session, "refresh_due", True)

@@ -1,0 +1,46 @@
+"""The session cookie is signed again when it is older than a few minutes, not on every
+response, and not only when the session changes (app.users.auth.IdleLimitCookie)."""
+from itsdangerous.timed import TimestampSigner
+
+from app.users.auth import IdleLimitCookie
+from tests.conftest import login
+
+HOUR = 3600
+
+
+def _session_cookie_set(response) -> bool:
+    return any(value.startswith("session=") for value in response.headers.getlist("Set-Cookie"))
+
+
+def test_a_fresh_cookie_is_not_signed_again_on_each_request(client, world):
+    logged_in = login(client, world.librarian_a.name)
+    assert logged_in.status_code == 303 and _session_cookie_set(logged_in)  # a changed session is saved
+    client.get("/")  # the page's CSRF token goes into the session: that one is set
+    response = client.get("/account")
+    assert response.status_code == 200
+    assert not _session_cookie_set(response)
+
+
+def test_an_older_cookie_is_signed_again_so_the_idle_limit_moves(client, world, monkeypatch):
+    assert login(client, world.librarian_a.name).status_code == 303
+    client.get("/")
+    monkeypatch.setattr(IdleLimitCookie, "REFRESH_AFTER", 0)
+    response = client.get("/account")
+    assert response.status_code == 200
+    assert _session_cookie_set(response)
+
+
+def test_the_idle_limit_counts_from_the_last_request_not_from_the_login(client, world, monkeypatch):
+    assert login(client, world.librarian_a.name).status_code == 303
+    client.get("/")
+    now = TimestampSigner.get_timestamp(None)
+
+    def hours_later(hours):
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now + int(hours * HOUR))
+
+    hours_later(11)
+    assert client.get("/account").status_code == 200  # in use: signed again
+    hours_later(20)  # 20 h after logging in, 9 h after the last request
+    assert client.get("/account").status_code == 200
+    hours_later(32.5)  # 12.5 h idle
+    assert client.get("/account").status_code == 303
