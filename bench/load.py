@@ -48,18 +48,18 @@ end
 class Server:
     """gunicorn as `make run` starts it, with a hello-world route added to the same app."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, wsgi_app: str = "hello_wsgi:app", probe: str = "/bench-hello"):
         self.port = port
         env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
         # gunicorn's log goes to a file: a pipe nobody reads fills up and then blocks the server.
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "hello_wsgi:app"],
+             "--bind", f"127.0.0.1:{port}", "--workers", "2", wsgi_app],
             cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(100):
             try:
-                self.get("/bench-hello")
+                self.get(probe)
                 return
             except OSError:
                 time.sleep(0.1)

@@ -22,6 +22,8 @@ move when other work shares the machine.
   <kind>_server_ms              its median time served by the test client (no
                                 network, no load)
   page_kind_ratio_min, page_kind_slowest
+  flask_admin_list_ms           the yardstick: Flask-Admin's list of a 60-row
+                                table, 20 rows shown (bench/admin_wsgi.py)
   *_rps                         requests/s under wrk, for the record (they
                                 depend on what else the machine is doing)
 Prints `name value unit` lines and adds them to bench/results.json under "page_cost".
@@ -40,7 +42,7 @@ from tests.crawl import crawl
 
 ROLES = ("librarian1", "trainer", "province", "admin")
 EXPORT = re.compile(r'href="([^"]+(?:\.xlsx|\.csv)[^"]*)"')
-REPEAT = int(os.environ.get("BENCH_PAGE_REPEAT", "15"))
+REPEAT = int(os.environ.get("BENCH_PAGE_REPEAT", "5"))
 KIND_DURATION = os.environ.get("BENCH_KIND_DURATION", "3s")
 HELLO_DURATION = os.environ.get("BENCH_HELLO_DURATION", "8s")
 
@@ -113,7 +115,8 @@ def main():
         point_id = db.session.scalar(db.select(User).where(User.username == "librarian1")).unit.points[0].id
     lua = Path(ROOT / "bench" / "results-page-cost.lua")
     lua.write_text(LUA)
-    server = Server(int(os.environ.get("BENCH_PAGE_PORT", "8769")))
+    port = int(os.environ.get("BENCH_PAGE_PORT", "8769"))
+    server = Server(port)
     results = {}
     try:
         cookies = {role: log_in(server, role, DEMO_PASSWORD)[0] for role in ROLES}
@@ -139,6 +142,13 @@ def main():
             results[f"{kind}_server_ms"] = times[kind]
             results[f"{kind}_throughput_ratio"] = ratios[kind]
         results["page_kinds"] = len(ratios)
+        admin = Server(port + 1, "admin_wsgi:app", "/admin/item/")
+        try:
+            measured = measure(admin, "/admin/item/", lua, duration=HELLO_DURATION, WRK_COOKIE="")
+        finally:
+            admin.stop()
+        results["flask_admin_list_ms"] = measured["cpu_ms"]
+        results["flask_admin_list_rps"] = measured["rps"]
         results["page_kind_ratio_min"] = min(ratios.values())
         results["page_kind_slowest"] = min(ratios, key=ratios.get)
     finally:
