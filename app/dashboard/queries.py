@@ -12,6 +12,7 @@ from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_statu
 from app.reports import queries as reports
 from app.reports.models import DRAFT, submitted_on_time
 from app.training import queries as training
+from app.units import reorg
 from app.units.models import CHECKLIST, LibraryPoint, Unit
 from app.units.queries import commune_point_ids, province_point_ids
 from app.visits import queries as visits
@@ -122,8 +123,10 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
     day = as_of(period, today)
     standing = equipment.standing_on(province.id, day)
     register = equipment.by_commune(standing)
-    held = training.sessions_by_commune(province.id, period.start, period.end)
-    trained = training.trained_by_commune(province.id, period.start, period.end)
+    # Sessions and people of a merged commune count in its successor's row (app.units.reorg).
+    into = reorg.successors_in(province.id, today)
+    held = reorg.fold_counts(training.sessions_by_commune(province.id, period.start, period.end), into)
+    trained = reorg.fold_counts(training.trained_by_commune(province.id, period.start, period.end), into)
     trained_year = training.trained_by_commune(province.id, date(period.year, 1, 1), period.end)
     states, deadlines = reports.report_states(province, period, today)
     effective = effective_points(province, period, today, standing, states)

@@ -8,14 +8,14 @@ from app.access import scope_points, visible_units
 from app.audit.models import history_of
 from app.equipment import queries as equipment
 from app.extensions import db
-from app.formatting import fold, vi_sort_key
-from app.units.models import CHECKLIST, LibraryPoint, Unit
+from app.formatting import fold, today_local, vi_sort_key
+from app.units.models import CHECKLIST, LibraryPoint, Unit, current_units
 
 
 def communes_for(user):
-    """The communes `user` may see, by name."""
+    """The current communes `user` may see, by name (a merged commune is left out)."""
     return db.session.scalars(
-        select(Unit).where(Unit.id.in_(visible_units(user))).order_by(Unit.name)
+        select(Unit).where(Unit.id.in_(visible_units(user)), current_units(today_local())).order_by(Unit.name)
     ).all()
 
 
