@@ -307,7 +307,7 @@ def load_mapping(province: Unit, text: str) -> int:
     if province is None or province.kind != PROVINCE:
         raise ReorgRefused(_("Choose a province."))
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    headers = [fold(h or "").strip() for h in reader.fieldnames or []]
+    headers = [(h or "").strip().lower() for h in reader.fieldnames or []]
     if not {"new_code"} <= set(headers) or not {"old_name", "old_code"} & set(headers):
         raise ReorgRefused(_("The file needs the columns %(columns)s.", columns=", ".join(MAPPING_COLUMNS)))
     reader.fieldnames = headers
