@@ -403,3 +403,17 @@ def test_make_user_keeps_working(app, world):
         user = make_user("librarian", db.session.get(Unit, world.commune_a.id))
         db.session.commit()
         assert user.unit_id == world.commune_a.id
+
+
+def test_pickers_progress_and_counts_list_todays_communes(app, world):
+    from app.dashboard.queries import unit_counts
+    from app.units.queries import communes_for, progress_of
+
+    with app.test_request_context():
+        reorg.merge(code(app, world.commune_a.id), [code(app, world.commune_b.id)], MERGED_ON, TODAY)
+        db.session.commit()
+        staff = db.session.get(User, world.province_staff_p.id)
+        assert [c.id for c in communes_for(staff)] == [world.commune_a.id]
+        _steps, communes = progress_of(staff)
+        assert [(c["id"], c["points"]) for c in communes] == [(world.commune_a.id, 2)]
+        assert unit_counts(staff)["communes"] == 1

@@ -7,20 +7,21 @@ from sqlalchemy import func, select
 from app.access import visible_units
 from app.equipment import queries as equipment
 from app.extensions import db
-from app.formatting import matches_name, vi_sort_key
+from app.formatting import matches_name, today_local, vi_sort_key
 from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_status
 from app.reports import queries as reports
 from app.reports.models import DRAFT, submitted_on_time
 from app.training import queries as training
 from app.units import reorg
-from app.units.models import CHECKLIST, LibraryPoint, Unit
+from app.units.models import CHECKLIST, LibraryPoint, Unit, current_units
 from app.units.queries import commune_point_ids, province_point_ids
 from app.visits import queries as visits
 
 
 def unit_counts(user) -> dict:
     """Communes in scope, active library points, and points with each checklist step."""
-    communes = db.session.scalar(select(func.count()).select_from(visible_units(user).subquery()))
+    communes = db.session.scalar(select(func.count()).select_from(
+        visible_units(user).where(current_units(today_local())).subquery()))  # a merged commune is not counted
     row = db.session.execute(
         select(
             func.count(LibraryPoint.id),

@@ -78,7 +78,8 @@ def progress_of(user, province_id: int | None = None, on: date | None = None):
         select(Unit.id, Unit.name, func.count(LibraryPoint.id), *[func.count(step) for step in steps])
         .select_from(Unit)
         .join(LibraryPoint, joined, isouter=True)
-        .where(Unit.id.in_(visible_units(user)), *([Unit.parent_id == province_id] if province_id else []))
+        .where(Unit.id.in_(visible_units(user)), current_units(today_local()),
+               *([Unit.parent_id == province_id] if province_id else []))
         .group_by(Unit.id, Unit.name)
     ).all()
     communes = sorted(({"id": r[0], "name": r[1], "points": r[2], "steps": list(r[3:])} for r in rows),
