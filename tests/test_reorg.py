@@ -417,3 +417,18 @@ def test_pickers_progress_and_counts_list_todays_communes(app, world):
         _steps, communes = progress_of(staff)
         assert [(c["id"], c["points"]) for c in communes] == [(world.commune_a.id, 2)]
         assert unit_counts(staff)["communes"] == 1
+
+
+def test_a_report_shows_the_points_its_commune_had_then(app, world, two_years):
+    """After the merger, A's and B's June reports each show their own points' figures, as approved;
+    A's July shows both; B's pages show the points it had on its last day."""
+    from app.reports.queries import period_summary
+    from app.units.queries import commune_point_ids
+
+    with app.test_request_context():
+        a, b = db.session.get(Unit, world.commune_a.id), db.session.get(Unit, world.commune_b.id)
+        june, july = Period.month(2025, 6), Period.month(2025, 7)
+        assert (period_summary(a, june)["visits"], period_summary(b, june)["visits"]) == (110, 40)
+        assert period_summary(a, july)["visits"] == 150
+        assert period_summary(b, june)["last_year"] == 50
+        assert db.session.scalars(commune_point_ids(b)).all() == [world.point_b.id]

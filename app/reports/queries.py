@@ -23,7 +23,7 @@ from app.reports.models import (
 from app.training import queries as training
 from app.units import reorg
 from app.units.models import COMMUNE, LibraryPoint, Unit, current_units
-from app.units.queries import commune_point_ids
+from app.units.queries import commune_point_ids_on
 from app.visits import queries as visits
 
 
@@ -82,7 +82,7 @@ def period_summary(commune: Unit, period: Period) -> dict:
     """The figures a commune reports for a month: visits by service and group
     (and the same month last year), equipment added and its history events,
     training sessions held in the commune and its people trained."""
-    points = commune_point_ids(commune)
+    points = commune_point_ids_on(commune, period.start)  # its points then, before a later merger moved any
     start, end = period.start, period.end
     breakdown = visits.breakdown(points, start, end)
     last_start, last_end = period.previous_window(end)

@@ -1,15 +1,15 @@
 """Queries over units and library points, always scoped by app.access."""
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import case, func, or_, select, union
+from sqlalchemy.orm import aliased, contains_eager
 
 from app.access import scope_points, visible_units
 from app.audit.models import history_of
 from app.equipment import queries as equipment
 from app.extensions import db
 from app.formatting import fold, today_local, vi_sort_key
-from app.units.models import CHECKLIST, LibraryPoint, Unit, current_units
+from app.units.models import CHECKLIST, LibraryPoint, PointMove, Unit, current_units
 
 
 def communes_for(user):
@@ -101,7 +101,25 @@ def point_ids(point: LibraryPoint):
 
 
 def commune_point_ids(commune: Unit):
+    """The points of a commune; of a merged commune, those it had on its last day (app.units.reorg)."""
+    if commune.valid_to is not None and commune.valid_to < today_local():
+        return commune_point_ids_on(commune, commune.valid_to)
     return select(LibraryPoint.id).where(LibraryPoint.commune_id == commune.id)
+
+
+def commune_point_ids_on(commune: Unit, day: date):
+    """The points that belonged to `commune` on `day`, before any later merger
+    moved them: those still in it that no merger after `day` moved, and those
+    whose first move after `day` took them out of it (a report is of the
+    points its commune had then)."""
+    later = aliased(PointMove)
+    stayed = select(LibraryPoint.id).where(LibraryPoint.commune_id == commune.id, ~select(PointMove.id).where(
+        PointMove.point_id == LibraryPoint.id, PointMove.moved_on > day).exists())
+    left = select(PointMove.point_id).where(
+        PointMove.from_unit_id == commune.id, PointMove.moved_on > day,
+        ~select(later.id).where(later.point_id == PointMove.point_id, later.moved_on > day,
+                                later.moved_on < PointMove.moved_on).exists())
+    return union(stayed, left)
 
 
 def province_point_ids(province_id: int, user=None):
