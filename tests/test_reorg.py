@@ -22,6 +22,7 @@ from app.users.models import User
 from app.visits.models import VisitCount
 from tests.conftest import fetch, post
 from tests.factories import make_commune, make_user
+from tests.test_html import problems_of
 
 TODAY = date(2026, 1, 15)  # the rules take today as an argument; the pages use the real one (later)
 MERGED_ON = date(2025, 7, 1)
@@ -248,9 +249,11 @@ def test_the_page_checks_then_confirms(app, world, as_user):
     client = as_user("admin")
     page = client.get(f"/units/reorg?province={world.province_p.id}")
     assert page.status_code == 200 and "Xã B" in page.get_data(as_text=True)
+    assert problems_of(page.get_data(as_text=True), False) == []
     preview = post(client, "/units/reorg", merge_form(world))
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200 and 'name="confirm"' in body and world.point_b.name in body
+    assert problems_of(body, False) == []
     assert unchanged(app, world)  # nothing changes before the confirmation
     done = post(client, "/units/reorg", merge_form(world, confirm="1"))
     assert done.status_code == 303
