@@ -435,3 +435,13 @@ def test_a_report_shows_the_points_its_commune_had_then(app, world, two_years):
         assert period_summary(a, july)["visits"] == 150
         assert period_summary(b, june)["last_year"] == 50
         assert db.session.scalars(commune_point_ids(b)).all() == [world.point_b.id]
+
+
+def test_a_mapping_file_that_is_not_csv_is_refused(app, world):
+    with app.test_request_context():
+        province = db.session.get(Unit, world.province_p.id)
+        for text in ("old_name,new_code\nA\x00B,1\n", "nothing,here\n1,2\n", "old_name,new_code\n"):
+            with pytest.raises(reorg.ReorgRefused):
+                reorg.load_mapping(province, text)
+        with pytest.raises(reorg.ReorgRefused):
+            reorg.load_mapping(db.session.get(Unit, world.commune_a.id), "old_name,new_code\n")

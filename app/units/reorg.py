@@ -306,6 +306,13 @@ def load_mapping(province: Unit, text: str) -> int:
     Returns the number of rows kept; audited."""
     if province is None or province.kind != PROVINCE:
         raise ReorgRefused(_("Choose a province."))
+    try:
+        return _load_mapping(province, text)
+    except csv.Error:
+        raise ReorgRefused(_("The file is not a CSV file in UTF-8.")) from None
+
+
+def _load_mapping(province: Unit, text: str) -> int:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     headers = [(h or "").strip().lower() for h in reader.fieldnames or []]
     if not {"new_code"} <= set(headers) or not {"old_name", "old_code"} & set(headers):
