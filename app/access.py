@@ -179,6 +179,8 @@ RULES = {
     # Failed-login limits (accounts, addresses, devices) and lifting them.
     "users.throttles": lambda u, o: False,
     "units.view": lambda u, o: False,
+    # Commune reorganisations (mergers, the mapping of pre-2025 names): administrators only.
+    "units.reorg": lambda u, o: False,
     # Province-wide pages: an administrator picks the province; everyone else sees their own.
     "units.pick_province": lambda u, o: False,
 }

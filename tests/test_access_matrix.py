@@ -43,6 +43,10 @@ MATRIX = {
     ("units.point_edit", "GET", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
     ("units.point_checklist", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("units.progress", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    # Commune reorganisations (mergers, pre-2025 names): administrators only.
+    ("units.reorg_merge", "GET", None): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
+    ("units.reorg_merge", "POST", None): {A: "login", L: 403, T: 403, P: 403, ADM: OK},
+    ("units.reorg_mapping", "POST", None): {A: "login", L: 403, T: 403, P: 403, ADM: OK},
     ("units.point_deactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     ("units.point_reactivate", "POST", ("point_a", "point_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
     # Equipment: the librarian's own commune; province staff read their province.

@@ -53,6 +53,8 @@ ACTIONS = {
     "tally_undo": _l("Tally undone"),
     "visits_set": _l("Visit counts entered"),
     "follow_up": _l("Unusual value followed up"),
+    "merge": _l("Communes merged"),
+    "load_mapping": _l("Pre-2025 names mapped"),
 }
 
 OBJECT_TYPES = {
@@ -112,6 +114,8 @@ FIELDS = {
     # users and logins
     "username": _l("Username"), "email": _l("Email"), "role": _l("Role"), "unit_id": _l("Unit"),
     "language": _l("Language"), "sessions": _l("Sessions ended"), "key": _l("Limit on"),
+    "valid_to": _l("Valid until"), "successor_id": _l("Merged into"), "merged": _l("Communes merged"),
+    "moved_on": _l("Merger date"), "points": _l("Library points moved"), "users": _l("Users moved"),
     "failures": _l("Failed attempts"), "locks": _l("Pauses"), "locked_until": _l("Paused until"),
 }
 
@@ -132,7 +136,7 @@ MONEY = {"unit_value", "cost"}
 PERCENT = {"growth_target_min", "growth_target_max", "effective_target_min", "effective_target_max"}
 PLAIN = {"birth_year", "phone", "asset_code"}  # numbers or codes people typed: shown as typed
 REFERENCES = {"commune_id": Unit, "unit_id": Unit, "point_id": LibraryPoint, "item_id": EquipmentItem,
-              "session_id": TrainingSession, "recorded_by_id": User}
+              "session_id": TrainingSession, "recorded_by_id": User, "successor_id": Unit}
 ID_LISTS = {"item_ids", "attendance_ids"}
 CELL = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\w+):(\w+)$")  # a visit cell of "visits_set": day:service:group
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

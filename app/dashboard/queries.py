@@ -7,19 +7,21 @@ from sqlalchemy import func, select
 from app.access import visible_units
 from app.equipment import queries as equipment
 from app.extensions import db
-from app.formatting import matches_name, vi_sort_key
+from app.formatting import matches_name, today_local, vi_sort_key
 from app.periods import CLOSE, MET, MISSED, Period, growth_percent, target_status
 from app.reports import queries as reports
 from app.reports.models import DRAFT, submitted_on_time
 from app.training import queries as training
-from app.units.models import CHECKLIST, LibraryPoint, Unit
+from app.units import reorg
+from app.units.models import CHECKLIST, LibraryPoint, Unit, current_units
 from app.units.queries import commune_point_ids, province_point_ids
 from app.visits import queries as visits
 
 
 def unit_counts(user) -> dict:
     """Communes in scope, active library points, and points with each checklist step."""
-    communes = db.session.scalar(select(func.count()).select_from(visible_units(user).subquery()))
+    communes = db.session.scalar(select(func.count()).select_from(
+        visible_units(user).where(current_units(today_local())).subquery()))  # a merged commune is not counted
     row = db.session.execute(
         select(
             func.count(LibraryPoint.id),
@@ -122,8 +124,10 @@ def province_rollup(province: Unit, period: Period, today: date) -> dict:
     day = as_of(period, today)
     standing = equipment.standing_on(province.id, day)
     register = equipment.by_commune(standing)
-    held = training.sessions_by_commune(province.id, period.start, period.end)
-    trained = training.trained_by_commune(province.id, period.start, period.end)
+    # Sessions and people of a merged commune count in its successor's row (app.units.reorg).
+    into = reorg.successors_in(province.id, today)
+    held = reorg.fold_counts(training.sessions_by_commune(province.id, period.start, period.end), into)
+    trained = reorg.fold_counts(training.trained_by_commune(province.id, period.start, period.end), into)
     trained_year = training.trained_by_commune(province.id, date(period.year, 1, 1), period.end)
     states, deadlines = reports.report_states(province, period, today)
     effective = effective_points(province, period, today, standing, states)

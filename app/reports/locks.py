@@ -9,13 +9,14 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from app.access import commune_id_of
 from app.extensions import db
 from app.formatting import fmt_date
 from app.reports.models import APPROVED, PeriodReport
+from app.units.models import LibraryPoint, PointMove
 
 
 class PeriodLock(NamedTuple):
@@ -44,7 +45,8 @@ def period_lock(obj, day: date, for_write: bool = False) -> PeriodLock | None:
     if commune_id is None or day is None:
         return None
     query = select(PeriodReport).where(
-        PeriodReport.commune_id == commune_id, PeriodReport.year == day.year, PeriodReport.month == day.month)
+        PeriodReport.commune_id == _commune_then(obj, commune_id, day), PeriodReport.year == day.year,
+        PeriodReport.month == day.month)
     if for_write:
         # PostgreSQL: the report row stays share-locked until this transaction
         # ends, so an approval waits for the write in progress (and a write
@@ -55,6 +57,29 @@ def period_lock(obj, day: date, for_write: bool = False) -> PeriodLock | None:
         return None
     who = report.decided_by.full_name if report.decided_by else ""
     return PeriodLock(report.period.label, who, report.decided_at)
+
+
+def point_id_of(obj) -> int | None:
+    """The library point an object is recorded at (a point, or a record with a point), or None."""
+    while obj is not None:
+        if isinstance(obj, LibraryPoint):
+            return obj.id
+        if getattr(obj, "point_id", None) is not None:
+            return obj.point_id
+        obj = getattr(obj, "access_parent", None)
+    return None
+
+
+def _commune_then(obj, commune_id: int, day: date):
+    """The commune whose reports govern a point's records dated `day`: the one
+    it was moved from by the first merger after that day (app.units.reorg), else
+    its commune today. In the same statement as the report it looks up."""
+    point_id = point_id_of(obj)
+    if point_id is None:
+        return commune_id
+    moved_from = (select(PointMove.from_unit_id).where(PointMove.point_id == point_id, PointMove.moved_on > day)
+                  .order_by(PointMove.moved_on).limit(1).scalar_subquery())
+    return func.coalesce(moved_from, commune_id)
 
 
 def _begin_write() -> None:

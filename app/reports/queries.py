@@ -21,8 +21,9 @@ from app.reports.models import (
     submitted_on_time,
 )
 from app.training import queries as training
-from app.units.models import COMMUNE, LibraryPoint, Unit
-from app.units.queries import commune_point_ids
+from app.units import reorg
+from app.units.models import COMMUNE, LibraryPoint, Unit, current_units
+from app.units.queries import commune_point_ids_on
 from app.visits import queries as visits
 
 
@@ -81,7 +82,7 @@ def period_summary(commune: Unit, period: Period) -> dict:
     """The figures a commune reports for a month: visits by service and group
     (and the same month last year), equipment added and its history events,
     training sessions held in the commune and its people trained."""
-    points = commune_point_ids(commune)
+    points = commune_point_ids_on(commune, period.start)  # its points then, before a later merger moved any
     start, end = period.start, period.end
     breakdown = visits.breakdown(points, start, end)
     last_start, last_end = period.previous_window(end)
@@ -104,7 +105,7 @@ def queue(province: Unit, period: Period, today: date) -> tuple[list[dict], date
         select(Unit.id, Unit.name, PeriodReport)
         .join(PeriodReport, and_(PeriodReport.commune_id == Unit.id, PeriodReport.year == period.year,
                                  PeriodReport.month == period.number), isouter=True)
-        .where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
+        .where(Unit.parent_id == province.id, Unit.kind == COMMUNE, current_units(period.start))
     ).all()
     starts = reporting_starts(province)
     out = [queue_row(commune_id, name, report, deadline, today, is_expected(starts.get(commune_id), period))
@@ -209,17 +210,20 @@ def report_states(province: Unit, period: Period, today: date) -> tuple[dict[int
     starts = reporting_starts(province)
     rows = db.session.execute(
         select(Unit.id, Unit.code, Unit.name, PeriodReport.month, PeriodReport.status,
-               PeriodReport.first_submitted_at)
+               PeriodReport.first_submitted_at, Unit.valid_to, Unit.successor_id)
         .join(PeriodReport, and_(PeriodReport.commune_id == Unit.id, PeriodReport.year == period.year,
                                  PeriodReport.month.in_(list(deadlines) or [0])), isouter=True)
         .where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
     ).all()
-    states = {}
-    for commune_id, code, name, month, status, submitted_at in rows:
+    states, units = {}, {}
+    for commune_id, code, name, month, status, submitted_at, valid_to, successor_id in rows:
         state = states.setdefault(commune_id, {"code": code, "name": name, "months": {},
                                                "start": starts.get(commune_id)})
+        units[commune_id] = (valid_to, successor_id)
         if month:
             state["months"][month] = (status, submitted_at)
+    # Today's communes only; a merged commune's months count in its successor's (app.units.reorg).
+    states = reorg.fold_month_states(states, units, months, today)
     for state in states.values():
         counts = {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "overdue": 0, "approved": 0, "returned": 0}
         for month in months:

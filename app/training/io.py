@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from app.audit import models as audit
 from app.extensions import db
-from app.formatting import fold
+from app.formatting import fold, today_local
 from app.imports.pipeline import Importer
 from app.training.forms import AttendeeForm
 from app.training.models import FEMALE, GENDERS, MALE, Attendance
 from app.training.queries import commune_names, duplicate_keys
+from app.units import reorg
 from app.units.models import Unit
 
 # Column key → label; the labels are the spreadsheet's headers (in Vietnamese in the template).
@@ -59,24 +60,23 @@ class AttendanceImporter(Importer):
 
     def context(self, session):
         communes = commune_names(session.commune.parent_id)
-        lookup = {}
-        for unit_id, name in communes:
-            folded = fold(name)
-            lookup[folded] = unit_id
-            for prefix in ("xa ", "phuong ", "dac khu "):  # "Xã Tân Cương" may be written "Tân Cương"
-                if folded.startswith(prefix):
-                    lookup[folded[len(prefix):]] = unit_id
-        return {"session": session, "choices": communes, "lookup": lookup}
+        # "Xã Tân Cương" may be written "Tân Cương"; a merged or pre-2025 name means today's commune (app.units.reorg).
+        return {"session": session, "choices": communes,
+                "lookup": reorg.name_lookup(session.commune.parent_id, today_local())}
 
     def bind(self, form, context):
         form.commune_id.choices = context["choices"]
 
     def prepare(self, context, data, cells):
         raw = str(cells["commune"])
-        commune_id = context["lookup"].get(fold(raw)) if raw else context["session"].commune_id
-        if commune_id is None:
+        found = reorg.resolve(context["lookup"], raw) if raw else {context["session"].commune_id}
+        if not found:
             return {"commune": _("“%(value)s” is not a commune of this province.", value=raw)}
-        data["commune_id"] = str(commune_id)
+        if len(found) > 1:
+            names = sorted(context["lookup"].names.get(i, "") for i in found)
+            return {"commune": _("“%(value)s” is now part of several communes: %(names)s. Write which one is meant.",
+                                 value=raw, names=", ".join(names))}
+        data["commune_id"] = str(next(iter(found)))
         return {}
 
     def check_all(self, session, rows):

@@ -82,3 +82,49 @@ def load_command(province):
     click.echo(_("%(province)s (%(code)s): %(total)s communes, wards and special zones — %(added)s added, "
                  "%(updated)s updated", province=unit.name, code=unit.code, total=len(unit.children), added=added,
                  updated=updated))
+
+
+@units_cli.command("merge")
+@click.option("--into", "into", required=True, help="Official code of the commune the others merge into.")
+@click.option("--date", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+              help="The day the merger took effect (YYYY-MM-DD or DD/MM/YYYY).")
+@click.argument("codes", nargs=-1, required=True)
+def merge_command(into, on, codes):
+    """Merge the communes CODES into the commune --into on --date: their library points (with all their
+    records) and librarians move to it; the merged communes end the day before. All or nothing, audited."""
+    from app.formatting import fmt_date, today_local
+    from app.units import reorg
+
+    try:
+        plan = reorg.merge(into, list(codes), on.date(), today_local())
+    except reorg.ReorgRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(refused.message) from None
+    db.session.commit()
+    click.echo(_("%(merged)s merged into %(name)s on %(date)s: %(points)s library points and %(users)s users moved.",
+                 merged=", ".join(u.name for u in plan.merged), name=plan.successor.name, date=fmt_date(plan.on),
+                 points=len(plan.points), users=len(plan.users)))
+
+
+@units_cli.command("mapping")
+@click.argument("province")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def mapping_command(province, path):
+    """Load PROVINCE's mapping of names and codes from before 2025 to today's communes from a CSV file
+    (columns old_code, old_name, old_district, new_code). It replaces the province's previous mapping."""
+    from app.units import reorg
+
+    found, suggestions = find_province(province)
+    unit = db.session.scalar(select(Unit).where(Unit.code == f"{int(found.code):02d}")) if found else None
+    if unit is None:
+        raise unknown_province(province, suggestions)
+    with open(path, encoding="utf-8-sig") as handle:
+        text = handle.read()
+    try:
+        count = reorg.load_mapping(unit, text)
+    except reorg.ReorgRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(refused.message) from None
+    db.session.commit()
+    click.echo(_("%(province)s: %(count)s names from before 2025 mapped to today's communes.", province=unit.name,
+                 count=count))

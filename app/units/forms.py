@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms_base import (
     FilterForm,
+    Form,
     LocalDateField,
     VersionedForm,
     no_control_chars,
@@ -45,3 +47,26 @@ class ChecklistForm(VersionedForm):
     software_installed_on = LocalDateField(CHECKLIST["software_installed_on"], validators=[Optional(), not_in_future])
     staff_trained_on = LocalDateField(CHECKLIST["staff_trained_on"], validators=[Optional(), not_in_future])
     serving_readers_on = LocalDateField(CHECKLIST["serving_readers_on"], validators=[Optional(), not_in_future])
+
+
+class MergeForm(Form):
+    """A commune merger (app.units.reorg): the communes merged, the one they merge into, the date."""
+
+    province = HiddenField()
+    into_id = SelectField(_l("Merged into"), coerce=row_id_choice,
+                          validators=[DataRequired(message=_l("Choose the commune they merge into."))])
+    merged_ids = SelectMultipleField(_l("Communes merged"), coerce=int,
+                                     validators=[DataRequired(message=_l("Choose at least one commune to merge."))],
+                                     description=_l("Hold Ctrl (or ⌘) to choose several."))
+    on = LocalDateField(_l("Date the merger took effect"),
+                        validators=[DataRequired(message=_l("Give the date the merger took effect."))],
+                        description=_l("The merged communes end the day before."))
+
+
+class MappingForm(Form):
+    """A mapping file of names and codes from before 2025 (app.units.reorg.load_mapping)."""
+
+    province = HiddenField()
+    file = FileField(_l("Mapping file (CSV)"), validators=[FileRequired(message=_l("Choose a file."))],
+                     description=_l("Columns old_code, old_name, old_district, new_code; it replaces the "
+                                    "province's previous mapping."))

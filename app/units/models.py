@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, or_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -73,9 +73,16 @@ class Unit(VersionMixin, db.Model):
     effective_needs_reports: Mapped[bool] = mapped_column(default=True, server_default=true())
     effective_target_min: Mapped[float] = mapped_column(default=DEFAULT_EFFECTIVE_TARGET[0], server_default="60")
     effective_target_max: Mapped[float] = mapped_column(default=DEFAULT_EFFECTIVE_TARGET[1], server_default="70")
+    # Validity (communes merge): a commune is current while valid_to is empty or not yet past. A merged
+    # commune's last day is valid_to and `successor` is the commune it merged into (app.units.reorg).
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
 
-    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Unit"]] = relationship(back_populates="parent")
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children",
+                                                 foreign_keys=[parent_id])
+    children: Mapped[list["Unit"]] = relationship(back_populates="parent", foreign_keys=[parent_id])
+    successor: Mapped["Unit | None"] = relationship(remote_side=[id], foreign_keys=[successor_id])
     points: Mapped[list["LibraryPoint"]] = relationship(back_populates="commune")
 
     @property
@@ -86,8 +93,16 @@ class Unit(VersionMixin, db.Model):
     def province_id(self) -> int:
         return self.id if self.kind == PROVINCE else self.parent_id
 
+    def current_on(self, day: date) -> bool:
+        return self.valid_to is None or self.valid_to >= day
+
     def __str__(self) -> str:
         return self.name
+
+
+def current_units(day: date):
+    """SQL condition: the unit is valid on `day` (no end, or an end not before it)."""
+    return or_(Unit.valid_to.is_(None), Unit.valid_to >= day)
 
 
 class LibraryPoint(TimestampMixin, VersionMixin, db.Model):
@@ -124,3 +139,39 @@ class LibraryPoint(TimestampMixin, VersionMixin, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PointMove(db.Model):
+    """A library point moved from one commune to another (a merger), on the
+    first day it belongs to the new one. Its records dated before that day
+    stay under the approvals of the commune they were made in (app.reports.locks)."""
+
+    __tablename__ = "point_move"
+    __table_args__ = (Index("ix_point_move_point_on", "point_id", "moved_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("library_point.id", ondelete="CASCADE"))
+    from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    to_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    moved_on: Mapped[date]
+
+
+class UnitAlias(db.Model):
+    """A name or code of a unit before the 2025 reorganisation (a commune, or
+    a district with its commune) and today's commune it became part of,
+    loaded by an administrator from a mapping file. A name mapped to more than
+    one commune is ambiguous: imports ask which one is meant."""
+
+    __tablename__ = "unit_alias"
+    __table_args__ = (
+        UniqueConstraint("province_id", "old_code", "old_name", "old_district", "unit_id", name="uq_unit_alias"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    old_code: Mapped[str] = mapped_column(String(10), default="")
+    old_name: Mapped[str] = mapped_column(String(120), default="")
+    old_district: Mapped[str] = mapped_column(String(120), default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])

@@ -1,21 +1,21 @@
 """Queries over units and library points, always scoped by app.access."""
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import case, func, or_, select, union
+from sqlalchemy.orm import aliased, contains_eager
 
 from app.access import scope_points, visible_units
 from app.audit.models import history_of
 from app.equipment import queries as equipment
 from app.extensions import db
-from app.formatting import fold, vi_sort_key
-from app.units.models import CHECKLIST, LibraryPoint, Unit
+from app.formatting import fold, today_local, vi_sort_key
+from app.units.models import CHECKLIST, LibraryPoint, PointMove, Unit, current_units
 
 
 def communes_for(user):
-    """The communes `user` may see, by name."""
+    """The current communes `user` may see, by name (a merged commune is left out)."""
     return db.session.scalars(
-        select(Unit).where(Unit.id.in_(visible_units(user))).order_by(Unit.name)
+        select(Unit).where(Unit.id.in_(visible_units(user)), current_units(today_local())).order_by(Unit.name)
     ).all()
 
 
@@ -78,7 +78,8 @@ def progress_of(user, province_id: int | None = None, on: date | None = None):
         select(Unit.id, Unit.name, func.count(LibraryPoint.id), *[func.count(step) for step in steps])
         .select_from(Unit)
         .join(LibraryPoint, joined, isouter=True)
-        .where(Unit.id.in_(visible_units(user)), *([Unit.parent_id == province_id] if province_id else []))
+        .where(Unit.id.in_(visible_units(user)), current_units(today_local()),
+               *([Unit.parent_id == province_id] if province_id else []))
         .group_by(Unit.id, Unit.name)
     ).all()
     communes = sorted(({"id": r[0], "name": r[1], "points": r[2], "steps": list(r[3:])} for r in rows),
@@ -100,7 +101,25 @@ def point_ids(point: LibraryPoint):
 
 
 def commune_point_ids(commune: Unit):
+    """The points of a commune; of a merged commune, those it had on its last day (app.units.reorg)."""
+    if commune.valid_to is not None and commune.valid_to < today_local():
+        return commune_point_ids_on(commune, commune.valid_to)
     return select(LibraryPoint.id).where(LibraryPoint.commune_id == commune.id)
+
+
+def commune_point_ids_on(commune: Unit, day: date):
+    """The points that belonged to `commune` on `day`, before any later merger
+    moved them: those still in it that no merger after `day` moved, and those
+    whose first move after `day` took them out of it (a report is of the
+    points its commune had then)."""
+    later = aliased(PointMove)
+    stayed = select(LibraryPoint.id).where(LibraryPoint.commune_id == commune.id, ~select(PointMove.id).where(
+        PointMove.point_id == LibraryPoint.id, PointMove.moved_on > day).exists())
+    left = select(PointMove.point_id).where(
+        PointMove.from_unit_id == commune.id, PointMove.moved_on > day,
+        ~select(later.id).where(later.point_id == PointMove.point_id, later.moved_on > day,
+                                later.moved_on < PointMove.moved_on).exists())
+    return union(stayed, left)
 
 
 def province_point_ids(province_id: int, user=None):

@@ -216,3 +216,5 @@ def progress():
         c["proposed"] = c["points"] - c["steps"][trained] if c["id"] in proposals else 0
     return render("units/progress.html", steps=steps, communes=communes,
                   proposed=sum(c["proposed"] for c in communes))
+
+from app.units import reorg_routes  # noqa: E402,F401  (the reorganisation page, on this blueprint)

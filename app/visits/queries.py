@@ -11,10 +11,10 @@ from sqlalchemy import bindparam, case, delete, func, literal, select, union_all
 from app import periods
 from app.charts import TREND_YEARS
 from app.extensions import db
-from app.formatting import fold
+from app.formatting import fold, today_local
 from app.periods import growth_percent, target_status
 from app.sql import dialect_insert
-from app.units.models import COMMUNE, LibraryPoint, Unit
+from app.units.models import COMMUNE, LibraryPoint, Unit, current_units
 from app.units.queries import province_point_ids
 from app.visits.models import MAX_COUNT, TapReceipt, VisitCount
 
@@ -254,7 +254,8 @@ def growth_by_commune(province: Unit, current: tuple[date, date], previous: tupl
     now = visits_by_commune(province.id, *current)
     before = visits_by_commune(province.id, *previous)
     communes = db.session.execute(
-        select(Unit.id, Unit.name).where(Unit.parent_id == province.id, Unit.kind == COMMUNE)
+        select(Unit.id, Unit.name).where(Unit.parent_id == province.id, Unit.kind == COMMUNE,
+                                         current_units(today_local()))  # a merged commune's points moved
     ).all()
     rows = []
     for commune_id, name in communes:
