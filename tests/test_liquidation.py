@@ -316,3 +316,25 @@ def test_history_is_ordered_as_recorded(app, world):
     page = librarian.get(f"/equipment/{item}").get_data(as_text=True)
     assert page.index("Sửa chữa ghi muộn") < page.index("Bảo dưỡng mới")  # recorded last, shown first
     assert "01/03/2025" in page
+
+
+def test_the_pages_are_sound_html_in_every_state(app, world):
+    from tests.test_html import problems_of
+
+    whole, part = make_item(app, world.point_a.id), make_item(app, world.point_a.id, quantity=4)
+    librarian, staff = client_of(app, world, "librarian_a"), client_of(app, world, "province_staff_p")
+    assert propose(librarian, world.point_a.id, {whole: 1, part: 2}).status_code == 303
+    (proposal,) = proposal_ids(app)
+    pages = [f"/points/{world.point_a.id}/liquidations", f"/points/{world.point_a.id}/liquidations/new",
+             f"/liquidations/{proposal}", f"/equipment/{whole}"]
+    for step in (None, approve, minutes):
+        if step:
+            assert step(staff, app, proposal).status_code == 303
+        for client in (librarian, staff):
+            for url in pages + (["/province/liquidations"] if client is staff else []):
+                response = client.get(url)
+                assert response.status_code == (403 if url.endswith("/new") and client is staff else 200), url
+                assert problems_of(response.get_data(as_text=True)) == [], url
+    # A liquidated item offers province staff the restore form, not the librarian.
+    assert 'action="/equipment/%d/restore"' % whole in staff.get(f"/equipment/{whole}").get_data(as_text=True)
+    assert "/restore" not in librarian.get(f"/equipment/{whole}").get_data(as_text=True)
