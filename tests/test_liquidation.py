@@ -338,3 +338,47 @@ def test_the_pages_are_sound_html_in_every_state(app, world):
     # A liquidated item offers province staff the restore form, not the librarian.
     assert 'action="/equipment/%d/restore"' % whole in staff.get(f"/equipment/{whole}").get_data(as_text=True)
     assert "/restore" not in librarian.get(f"/equipment/{whole}").get_data(as_text=True)
+
+
+# --- The rules, directly ---------------------------------------------------------------------------
+
+def test_liquidate_quantity_whole_or_part(app, world):
+    from app.equipment.liquidation import Refusal, liquidate_quantity
+    from app.users.models import User
+
+    whole, part = make_item(app, world.point_a.id, quantity=2), make_item(app, world.point_a.id, quantity=5)
+    with app.test_request_context():
+        user = db.session.get(User, world.librarian_a.id)
+        item = db.session.get(EquipmentItem, whole)
+        for bad in (0, 3):
+            with pytest.raises(Refusal):
+                liquidate_quantity(item, bad, occurred_on=TODAY, description="", user=user)
+        target, event = liquidate_quantity(item, 2, occurred_on=TODAY, description="", user=user)
+        assert target is item and item.condition == "liquidated" and event.old_condition == "in_use"
+        item = db.session.get(EquipmentItem, part)
+        target, event = liquidate_quantity(item, 1, occurred_on=TODAY, description="", user=user)
+        assert (item.quantity, item.condition, target.quantity, target.condition) == (4, "in_use", 1, "liquidated")
+        assert event.item is target and target.created_at == item.created_at
+        db.session.commit()
+    assert count(app, EquipmentItem) == 3
+
+
+def test_minutes_refused_when_dated_before_the_decision_or_the_item_changed(app, world):
+    item = make_item(app, world.point_a.id, quantity=3)
+    librarian, staff = client_of(app, world, "librarian_a"), client_of(app, world, "province_staff_p")
+    assert propose(librarian, world.point_a.id, {item: 3}).status_code == 303
+    (proposal,) = proposal_ids(app)
+    assert approve(staff, app, proposal).status_code == 303
+    before = business(app)
+    early = (TODAY - timedelta(days=10)).strftime("%d/%m/%Y")
+    response = minutes(staff, app, proposal, minutes_date=early)
+    assert response.status_code == 409 and vi(app, "The minutes cannot be dated before the decision (%(date)s).",
+                                              date=DECIDED) in response.get_data(as_text=True)
+    assert business(app) == before
+    # The item was corrected meanwhile to fewer than proposed: the decision cannot be carried out as it is.
+    with app.app_context():
+        db.session.get(EquipmentItem, item).quantity = 2
+        db.session.commit()
+    before = business(app)
+    assert minutes(staff, app, proposal).status_code == 409
+    assert business(app) == before and state(app, proposal) == "approved"
