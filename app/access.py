@@ -121,6 +121,17 @@ RULES = {
     "equipment.delete": lambda u, o: _in_own_commune(u, o) or _province_staff_of(u, o),
     "equipment.delete_event": lambda u, o: (_in_own_commune(u, o) and getattr(o, "recorded_by_id", None) == u.id)
     or _province_staff_of(u, o),
+    # Restoring a liquidated item (a liquidation that was a mistake or was cancelled): province staff of its
+    # province, with a reason; a librarian cannot undo a liquidation.
+    "equipment.restore": lambda u, o: _province_staff_of(u, o),
+    # Liquidation by decision (app.equipment.liquidation): the commune's librarian proposes and withdraws;
+    # province staff of the province decide; the minutes are recorded by either; province staff follow a queue.
+    "liquidation.view": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
+    "liquidation.propose": lambda u, o: _in_own_commune(u, o),
+    "liquidation.withdraw": lambda u, o: _in_own_commune(u, o),
+    "liquidation.decide": lambda u, o: _province_staff_of(u, o),
+    "liquidation.minutes": lambda u, o: _province_staff_of(u, o) or _in_own_commune(u, o),
+    "liquidation.queue": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
     "equipment.template": lambda u, o: u.role == LIBRARIAN,
     "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),

@@ -63,7 +63,18 @@ MATRIX = {
     ("equipment.import_template", "GET", None): {A: "login", L: 200, T: 403, P: 403, ADM: 200},
     ("equipment.item_edit", "GET", ("item_a", "item_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
     ("equipment.event_create", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
-    ("equipment.item_restore", "POST", ("item_a", "item_c")): {A: "login", L: (409, 403), T: 403, P: 403, ADM: 409},
+    # Restoring from liquidation: province staff of the province (409 here: the item is not liquidated).
+    ("equipment.item_restore", "POST", ("item_a", "item_c")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
+    # Liquidation by decision: the librarian proposes and withdraws (409: a post without the proposal's version);
+    # province staff of the province decide (422: no decision chosen); the minutes only once approved (409).
+    ("equipment.liquidations", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.liquidation_new", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("equipment.liquidation_new", "POST", ("point_a", "point_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("equipment.liquidation_detail", "GET", ("liquidation_a", "liquidation_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.liquidation_decide", "POST", ("liquidation_a", "liquidation_c")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("equipment.liquidation_minutes", "POST", ("liquidation_a", "liquidation_c")): {A: "login", L: (409, 403), T: 403, P: (409, 403), ADM: 409},
+    ("equipment.liquidation_withdraw", "POST", ("liquidation_a", "liquidation_c")): {A: "login", L: (409, 403), T: 403, P: 403, ADM: 409},
+    ("equipment.liquidation_queue", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("equipment.stocktake_start", "POST", ("point_a", "point_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.stocktake_confirm", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.import_confirm", "POST", ("batch_a", "batch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
@@ -205,6 +216,13 @@ def make_target(target, world):
         item = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
         obj = EquipmentEvent(item=item, kind="repair", occurred_on=date(2026, 5, 4), cost=450_000,
                              recorded_by_id=getattr(world, f"librarian_{place}").id)
+    elif target.startswith("liquidation_"):
+        from app.equipment.liquidation import LiquidationLine, LiquidationProposal
+
+        item = EquipmentItem(point_id=point_id, category="computer", description="Máy tính hỏng")
+        obj = LiquidationProposal(point_id=point_id, reason="Hỏng không sửa được",
+                                  proposed_by_id=getattr(world, f"librarian_{place}").id,
+                                  lines=[LiquidationLine(item=item, quantity=1)])
     elif target.startswith("flag_"):
         from datetime import date, timedelta
 

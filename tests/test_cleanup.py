@@ -253,11 +253,11 @@ def test_only_the_latest_condition_change_is_undone(app, as_user, world):
     item = make_item(app, world.point_a.id)
     client = as_user("librarian_a")
     record(client, item, kind="condition_change", new_condition="broken")
-    record(client, item, kind="liquidation", version="2")
-    broken, liquidation = event_ids(app, item)
+    record(client, item, kind="condition_change", new_condition="under_repair", version="2")
+    broken, repair = event_ids(app, item)
     assert post(client, f"/equipment/events/{broken}/delete").status_code == 409
-    # Deleting the liquidation entered by mistake brings the item back as it was.
-    assert post(client, f"/equipment/events/{liquidation}/delete").status_code == 303
+    # Deleting the later change entered by mistake brings the item back as it was.
+    assert post(client, f"/equipment/events/{repair}/delete").status_code == 303
     assert fetch(app, EquipmentItem, item).condition == "broken"
     assert event_ids(app, item) == [broken]
 

@@ -229,21 +229,27 @@ def test_event_validation(app, as_user, world):
 
 
 def test_liquidation_removes_from_counts_and_locks_until_restored(app, as_user, world):
-    item = make_item(app, world.point_a.id, quantity=1)
+    """A liquidated item (liquidated by decision: tests/test_liquidation.py) is out of the counts and locked;
+    province staff restore it."""
+    item = make_item(app, world.point_a.id, quantity=1, condition="liquidated")
+    with app.app_context():
+        db.session.add(EquipmentEvent(item_id=item, kind="liquidation", occurred_on=date(2026, 9, 30),
+                                      old_condition="in_use", new_condition="liquidated"))
+        db.session.commit()
     client = as_user("librarian_a")
-    assert post(client, f"/equipment/{item}/events", event(kind="liquidation", new_condition="")).status_code == 303
-    assert fetch(app, EquipmentItem, item).condition == "liquidated"
     register = client.get(f"/points/{world.point_a.id}/equipment").get_data(as_text=True)
     assert "Máy tính thử" not in register and '<span class="value">0/0</span>' in register
     # No edit, no other event while liquidated.
-    assert post(client, f"/equipment/{item}/edit", item_data(version="2")).status_code == 303
+    assert post(client, f"/equipment/{item}/edit", item_data(version="1")).status_code == 303
     assert fetch(app, EquipmentItem, item).description == "Máy tính thử"
-    post(client, f"/equipment/{item}/events", event(kind="repair", version="2"))
+    post(client, f"/equipment/{item}/events", event(kind="repair", version="1"))
     assert count(app, EquipmentEvent) == 1
-    # An explicit restore brings it back, with its history kept.
-    response = post(client, f"/equipment/{item}/restore",
+    # An explicit restore by province staff brings it back, with its history kept.
+    staff = app.test_client()
+    login(staff, world.province_staff_p.name)
+    response = post(staff, f"/equipment/{item}/restore",
                     {"condition": "broken", "occurred_on": "02/10/2026", "description": "Thanh lý nhầm",
-                     "version": "2"})
+                     "version": "1"})
     assert response.status_code == 303
     assert fetch(app, EquipmentItem, item).condition == "broken"
     with app.app_context():
@@ -253,7 +259,7 @@ def test_liquidation_removes_from_counts_and_locks_until_restored(app, as_user, 
 
 def test_restore_needs_a_reason(app, as_user, world):
     item = make_item(app, world.point_a.id, condition="liquidated")
-    client = as_user("librarian_a")
+    client = as_user("province_staff_p")  # restoring is the province's (tests/test_liquidation.py)
     response = post(client, f"/equipment/{item}/restore", {"condition": "in_use", "occurred_on": "02/10/2026",
                                                            "description": "", "version": "1"})
     assert response.status_code == 422

@@ -55,12 +55,20 @@ ACTIONS = {
     "follow_up": _l("Unusual value followed up"),
     "merge": _l("Communes merged"),
     "load_mapping": _l("Pre-2025 names mapped"),
+    "propose_liquidation": _l("Liquidation proposed"),
+    "withdraw_liquidation": _l("Liquidation proposal withdrawn"),
+    "approve_liquidation": _l("Liquidation approved"),
+    "refuse_liquidation": _l("Liquidation refused"),
+    "record_minutes": _l("Liquidation minutes recorded"),
+    "liquidate": _l("Liquidated"),
 }
 
 OBJECT_TYPES = {
     "equipment_item": _l("Equipment item"),
     "equipment_event": _l("Equipment event"),
     "stock_take": _l("Stock-take"),
+    "liquidation_proposal": _l("Liquidation proposal"),
+    "liquidation_line": _l("Item of a liquidation proposal"),
     "standard_settings": _l("Equipment standard"),
     "library_point": _l("Library point"),
     "visit_count": _l("Reader visits"),
@@ -84,6 +92,10 @@ FIELDS = {
     "old_condition": _l("Condition before"), "new_condition": _l("New condition"), "items": _l("Items"),
     "item_ids": _l("Item numbers"), "model": _l("Model"), "valid_from": _l("Valid from"),
     "events": _l("Its history"), "stock_take_id": _l("Stock-take"), "recorded_by_id": _l("Recorded by"),
+    "evidence": _l("Condition of the items (evidence)"), "decision_number": _l("Decision number"),
+    "decision_date": _l("Decision date"), "decision_issuer": _l("Issued by"),
+    "minutes_date": _l("Date of the minutes"), "council": _l("Liquidation council (members)"),
+    "proceeds": _l("Proceeds (VND)"),
     # library points and units
     "commune_id": _l("Commune"), "name": _l("Name"), "address": _l("Address"), "opened_on": _l("Opened on"),
     "active": _l("Active"), **CHECKLIST,
@@ -132,7 +144,7 @@ CODES = {  # field → labels of its stored codes
     "reason": LOGIN_FAILURES, "source": IMPORT_SOURCES, "state": FLAG_STATES,
 }
 KIND_CODES = {"equipment_event": EVENT_KINDS, "shared_resource": RESOURCE_KINDS}
-MONEY = {"unit_value", "cost"}
+MONEY = {"unit_value", "cost", "proceeds"}
 PERCENT = {"growth_target_min", "growth_target_max", "effective_target_min", "effective_target_max"}
 PLAIN = {"birth_year", "phone", "asset_code"}  # numbers or codes people typed: shown as typed
 REFERENCES = {"commune_id": Unit, "unit_id": Unit, "point_id": LibraryPoint, "item_id": EquipmentItem,
@@ -162,7 +174,8 @@ def _types(*names):
 # library point (one row per tap would be too many objects), so "visits" picks them by action.
 DOMAINS = {
     "equipment": (_l("Equipment"), lambda: or_(_types("equipment_item", "equipment_event", "stock_take",
-                                                       "standard_settings"), _equipment_import)),
+                                                       "standard_settings", "liquidation_proposal",
+                                                       "liquidation_line"), _equipment_import)),
     "visits": (_l("Reader visits"), lambda: or_(_types("visit_count"), _visit_actions, _visits_import,
                                                 _growth_target)),
     "training": (_l("Training"), lambda: _types("training_session", "attendance")),

@@ -77,8 +77,8 @@ class EventForm(VersionedForm):
         if self.kind.data == "condition_change" and not self.new_condition.data:
             self.new_condition.errors = [*self.new_condition.errors, _l("Choose the new condition.")]
             ok = False
-        # An entry must change something, or carry a cost or a description (a liquidation changes the condition).
-        changes = self.kind.data == "liquidation" or self.new_condition.data not in ("", None, self.condition_now)
+        # An entry must change something, or carry a cost or a description.
+        changes = self.new_condition.data not in ("", None, self.condition_now)
         if ok and not (changes or self.cost.data or (self.description.data or "").strip()):
             self.description.errors = [*self.description.errors, _l(
                 "Say what was done, enter its cost or choose the condition afterwards: "

@@ -56,8 +56,9 @@ EVENT_KINDS = {
     "liquidation": _l("Liquidation"),
     "restore": _l("Restored from liquidation"),
 }
-# Kinds a person records from the item page (stock-take and restore have their own pages).
-RECORDABLE_KINDS = ("maintenance", "repair", "replacement", "upgrade", "condition_change", "liquidation")
+# Kinds a person records from the item page (stock-take and restore have their own pages; a liquidation is
+# recorded with the minutes of a liquidation decided by the province, app.equipment.liquidation, by no one directly).
+RECORDABLE_KINDS = ("maintenance", "repair", "replacement", "upgrade", "condition_change")
 
 
 def _in(column, values) -> str:
@@ -96,7 +97,7 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
 
     point: Mapped[LibraryPoint] = relationship()
     events: Mapped[list["EquipmentEvent"]] = relationship(
-        back_populates="item", order_by="(EquipmentEvent.occurred_on.desc(), EquipmentEvent.id.desc())",
+        back_populates="item", order_by="(EquipmentEvent.created_at.desc(), EquipmentEvent.id.desc())",  # as recorded
         cascade="all, delete-orphan",
     )
 

@@ -8,7 +8,7 @@ from app.access import login_required_for, requires
 from app.audit import models as audit
 from app.deleting import confirm_delete, local_day
 from app.editing import CONFLICT, conflict, shown
-from app.equipment import bp, queries
+from app.equipment import bp, liquidation, queries
 from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm
 from app.equipment.io import EquipmentImporter, asset_code_taken, export_headers, export_rows
 from app.equipment.models import (
@@ -158,7 +158,7 @@ def _item_page(item: EquipmentItem, status: int = 200, event_form=None, restore_
     """The item's page, with the event or restore form that was posted (the
     page's forms carry the item's current version)."""
     return render("equipment/item_detail.html", item=item, history=audit.history_of(item), status=status,
-                  deletable_kinds=RECORDABLE_KINDS,
+                  deletable_kinds=RECORDABLE_KINDS, open_line=liquidation.open_line_of(item.id),
                   event_form=event_form or EventForm(formdata=None, occurred_on=today_local()),
                   restore_form=restore_form or RestoreForm(formdata=None, occurred_on=today_local()))
 
@@ -226,7 +226,7 @@ def event_create(item: EquipmentItem):
         return _item_page(item, status=409, event_form=form)
     refuse_if_locked(item, form.occurred_on.data)
     old = item.condition
-    new = LIQUIDATED if form.kind.data == "liquidation" else (form.new_condition.data or None)
+    new = form.new_condition.data or None
     event = EquipmentEvent(item=item, kind=form.kind.data, occurred_on=form.occurred_on.data, cost=form.cost.data,
                            description=form.description.data or "", recorded_by_id=current_user.id)
     db.session.add(event)  # before any audit row: its INSERT flushes the session
@@ -243,7 +243,7 @@ def event_create(item: EquipmentItem):
 
 
 @bp.post("/equipment/<int:id>/restore")
-@requires("equipment.edit", load=EquipmentItem)
+@requires("equipment.restore", load=EquipmentItem)
 def item_restore(item: EquipmentItem):
     if item.condition != LIQUIDATED:
         abort(409)
@@ -282,9 +282,12 @@ def _item_days(item: EquipmentItem) -> list:
 
 def _item_refusal(item: EquipmentItem) -> str | None:
     if item.condition == LIQUIDATED:
-        # A liquidated asset stays on the record; a liquidation entered by mistake is deleted as an event first.
+        # A liquidated asset stays on the record; a liquidation that was a mistake is undone by a restore.
         return _("%(item)s is liquidated and stays on the record of assets. If the liquidation was a mistake, "
-                 "delete the liquidation in its history first.", item=item.description)
+                 "province staff restore the item first.", item=item.description)
+    if liquidation.in_any_proposal(item.id):
+        return _("%(item)s is part of a liquidation proposal and stays on the record of assets.",
+                 item=item.description)
     return None
 
 
@@ -314,6 +317,9 @@ def _event_refusal(event: EquipmentEvent) -> str | None:
     item = event.item
     if event.kind == "stocktake":
         return _("A stock-take confirmation belongs to its stock-take and cannot be deleted.")
+    if event.kind == "liquidation":
+        return _("A liquidation cannot be deleted. If it was a mistake or was cancelled, province staff restore "
+                 "the item, giving the reason.")
     if event.kind not in RECORDABLE_KINDS:
         return _("A restore cannot be deleted. If it was a mistake, record the liquidation again.")
     if _changes_condition(event):
@@ -450,3 +456,6 @@ def export_province(province: Unit, fmt: str):
         abort(404)
     return _export(fmt, f"thiet-bi-tinh-{province.code}-{today_local():%Y%m%d}",
                    province_point_ids(province.id, current_user))
+
+
+from app.equipment import liquidation_routes  # noqa: E402,F401  (its routes join this blueprint)
