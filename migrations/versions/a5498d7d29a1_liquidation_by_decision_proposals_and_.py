@@ -1,7 +1,7 @@
 """Liquidation by decision: proposals and their items
 
 Revision ID: a5498d7d29a1
-Revises: f7be2197030f
+Revises: a3c91e5d7b20
 Create Date: 2026-12-02 14:05:07.145346
 
 Liquidation by decision (Decree 151/2017/NĐ-CP): a librarian's proposal of items of a point, each
