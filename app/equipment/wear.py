@@ -44,8 +44,9 @@ class Rate:
     custom: bool = False
 
     @property
-    def rate_percent(self) -> float:
-        return self.rate_bp / 100
+    def rate_percent(self) -> int | float:
+        """20 for 20 %, 12.5 for 12,5 %."""
+        return self.rate_bp // 100 if self.rate_bp % 100 == 0 else self.rate_bp / 100
 
 
 # Category → the closest line of Appendix I of Thông tư 23/2023/TT-BTC (group "Máy móc, thiết bị" and its
