@@ -196,3 +196,31 @@ def test_register_row_shows_value_and_what_is_left(app, as_user, world):
     assert re.search(r"12\.500\.000 ₫ →\D*\b0 ₫", rows["PC 2013"])
     assert "6.000.000 ₫" in rows["Giá sách"] and "→" not in rows["Giá sách"]
     assert 'colspan="9"' in page
+
+
+def test_the_register_reads_the_rates_once_whatever_its_rows(app, as_user, world):
+    """The remaining value of every row comes from one read of the province's lives, not one per row."""
+    from sqlalchemy import event as sa_event
+
+    client = as_user("librarian_a")
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *args):
+        sent.append(statement)
+
+    counts = []
+    for added in (1, 9):  # 1 row, then 10
+        for n in range(added):
+            make_item(app, world.point_a.id, unit_value=12_500_000, received_on=date(2013, 8, 15),
+                      description=f"PC {len(counts)}-{n}")
+        sent.clear()
+        sa_event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert client.get(f"/points/{world.point_a.id}/equipment").status_code == 200
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", record)
+        counts.append(len(sent))
+        assert sum("wear_life" in statement for statement in sent) == 1
+    assert counts[0] == counts[1]
