@@ -72,7 +72,8 @@ MATRIX = {
     # Wear: province staff set their province's useful lives and read its end-of-life list; a point's list
     # for whoever reads its register.
     ("equipment.wear_settings", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
-    ("equipment.wear_settings", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    # Posted without the lives it was shown with: a conflict, once access is granted.
+    ("equipment.wear_settings", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
     ("equipment.end_of_life_point", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("equipment.end_of_life_point_xlsx", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("equipment.end_of_life_province", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},

@@ -127,9 +127,18 @@ def test_settings_page_shows_the_circulars_lines(as_user, world):
     assert "23/2023/TT-BTC" in page and DEFAULTS["desk"].line in page and 'name="life_computer"' in page
 
 
+def shown_version(client, province_id) -> str:
+    page = client.get(f"/provinces/{province_id}/wear").get_data(as_text=True)
+    return re.search(r'name="version"[^>]*value="([^"]*)"', page).group(1)
+
+
+def save(client, province_id, data):
+    return post(client, f"/provinces/{province_id}/wear", {"version": shown_version(client, province_id), **data})
+
+
 def test_settings_save_a_province_life_and_are_audited(app, as_user, world):
     client = as_user("province_staff_p")
-    response = post(client, f"/provinces/{world.province_p.id}/wear", {"life_computer": "6", "life_desk": "8"})
+    response = save(client, world.province_p.id, {"life_computer": "6", "life_desk": "8"})
     assert response.status_code == 303
     assert lives(app, world.province_p.id) == {"computer": 6}  # 8 is the circular's own: nothing to keep
     assert lives(app, world.province_q.id) == {}
@@ -139,18 +148,28 @@ def test_settings_save_a_province_life_and_are_audited(app, as_user, world):
         assert '"computer": 6' in event.after
     assert 'value="6"' in client.get(f"/provinces/{world.province_p.id}/wear").get_data(as_text=True)
     # Emptied: the circular's life again.
-    assert post(client, f"/provinces/{world.province_p.id}/wear", {"life_computer": ""}).status_code == 303
+    assert save(client, world.province_p.id, {"life_computer": ""}).status_code == 303
     assert lives(app, world.province_p.id) == {}
 
 
 @pytest.mark.parametrize("value", ["0", "51", "năm", "-3", "2.5"])
 def test_settings_refuse_a_bad_life_and_save_nothing(app, as_user, world, value):
     client = as_user("province_staff_p")
-    response = post(client, f"/provinces/{world.province_p.id}/wear", {"life_printer": "7", "life_computer": value})
+    response = save(client, world.province_p.id, {"life_printer": "7", "life_computer": value})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="life_computer-error"' in page and 'aria-invalid="true"' in page
     assert lives(app, world.province_p.id) == {}
+
+
+def test_settings_changed_meanwhile_are_not_overwritten(app, as_user, world):
+    client = as_user("province_staff_p")
+    stale = shown_version(client, world.province_p.id)
+    assert save(client, world.province_p.id, {"life_computer": "6"}).status_code == 303  # someone else, meanwhile
+    response = post(client, f"/provinces/{world.province_p.id}/wear", {"version": stale, "life_printer": "7"})
+    assert response.status_code == 409
+    assert 'value="6"' in response.get_data(as_text=True)  # the form shows the lives as they are now
+    assert lives(app, world.province_p.id) == {"computer": 6}
 
 
 def test_settings_of_another_province_or_a_commune_are_refused(app, as_user, world):

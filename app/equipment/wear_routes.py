@@ -6,10 +6,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete
+from wtforms import HiddenField
 from wtforms.validators import Optional
 
 from app.access import province_arg, province_for_page, requires
 from app.audit import models as audit
+from app.editing import CONFLICT
 from app.equipment import bp, wear
 from app.equipment.end_of_life import DEFAULT_MONTHS, MAX_MONTHS, EndOfLife, end_of_life
 from app.equipment.models import CATEGORIES
@@ -35,7 +37,11 @@ bp.add_app_template_global(wear.threshold, "wear_threshold")
 # --- A province's useful lives --------------------------------------------------------------------
 
 class WearForm(Form):
-    """One `life_<category>` field per category (empty: the circular's life)."""
+    """One `life_<category>` field per category (empty: the circular's life),
+    and the lives it was shown with (`version`): saved over changes made
+    meanwhile, it answers 409 with the lives as they are now."""
+
+    version = HiddenField()
 
     def life_fields(self):
         return [(category, self[f"life_{category}"]) for category in CATEGORIES]
@@ -55,10 +61,18 @@ def wear_settings(province: Unit):
     own = wear.province_lives(province.id)
     page = {"province": province, "defaults": wear.DEFAULTS, "threshold": wear.threshold(),
             "categories": dict(labels(CATEGORIES))}
+    version = "lives:" + ",".join(f"{category}={life}" for category, life in sorted(own.items()))
+
+    def shown():
+        return WearForm(formdata=None, data={"version": version, **{f"life_{c}": life for c, life in own.items()}})
+
     if request.method == "GET":
-        form = WearForm(formdata=None, data={f"life_{c}": life for c, life in own.items()})
-        return render("equipment/wear/settings.html", form=form, **page)
+        return render("equipment/wear/settings.html", form=shown(), **page)
     form = WearForm()
+    if form.version.data != version:
+        fresh = shown()
+        fresh.form_errors.append(str(CONFLICT))
+        return render("equipment/wear/settings.html", status=409, form=fresh, **page)
     if not form.validate_on_submit():
         return render_form_errors("equipment/wear/settings.html", form=form, **page)
     chosen = {category: field.data for category, field in form.life_fields()
