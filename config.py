@@ -6,6 +6,7 @@ SECRET_KEY    signs sessions and CSRF tokens; in development a key is generated
 APP_ENV       development (default) | production | test
 PROXY_COUNT   reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (0)
 SESSION_MAX_AGE_DAYS  a login ends this many days after it began, in use or not (7)
+WEAR_THRESHOLD_VND    the unit value from which equipment is a fixed asset and wears (10000000)
 """
 import os
 import secrets
@@ -78,6 +79,10 @@ class Config:
     # a counter with no lock for a day starts again from the first length.
     LOGIN_LOCK_MINUTES = 15
     LOGIN_LOCK_MAX_MINUTES = 24 * 60
+
+    # Equipment wear (app/equipment/wear.py): an item is a fixed asset, and wears, from this unit value in
+    # đồng (Thông tư 23/2023/TT-BTC, Article 3: 10,000,000 ₫).
+    WEAR_THRESHOLD_VND = int(os.environ.get("WEAR_THRESHOLD_VND", "10000000"))
     LOGIN_LOCK_RESET_HOURS = 24
     DEVICE_COOKIE_NAME = "device"
     DEVICE_COOKIE_DAYS = 365

@@ -135,6 +135,10 @@ RULES = {
     "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
     "equipment.template": lambda u, o: u.role == LIBRARIAN,
     "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Wear: province staff set the useful life of each category for their province, and read the province's
+    # list of items at the end of their life (a point's list is read by whoever reads its register).
+    "equipment.wear_settings": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    "equipment.end_of_life_province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     # The equipment standard per point model: province staff of the province read and set it (with the
     # progress report's deadline and start date), follow the province's progress and print its report; a
     # point's gaps against it are read by whoever reads the point's register.

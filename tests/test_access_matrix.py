@@ -84,6 +84,15 @@ MATRIX = {
     ("equipment.item_delete", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: (OK, 403), ADM: OK},
     ("equipment.event_delete", "GET", ("event_a", "event_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("equipment.event_delete", "POST", ("event_a", "event_c")): {A: "login", L: (OK, 403), T: 403, P: (OK, 403), ADM: OK},
+    # Wear: province staff set their province's useful lives and read its end-of-life list; a point's list
+    # for whoever reads its register.
+    ("equipment.wear_settings", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    # Posted without the lives it was shown with: a conflict, once access is granted.
+    ("equipment.wear_settings", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
+    ("equipment.end_of_life_point", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.end_of_life_point_xlsx", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.end_of_life_province", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("equipment.end_of_life_province_xlsx", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     # Reader visits: the librarian counts their commune's; province staff read their province's; trainers nothing.
     ("visits.tally_start", "GET", None): {A: "login", L: OK, T: 403, P: 403, ADM: 200},
     ("visits.tally", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},

@@ -5,17 +5,27 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import extract, func, select
 from werkzeug.exceptions import Conflict
 
 from app.audit import models as audit
-from app.equipment import queries
+from app.equipment import queries, wear
 from app.equipment.forms import ItemForm
-from app.equipment.models import CATEGORIES, CONDITIONS, FUNDING_SOURCES, IN_USE, EquipmentItem
+from app.equipment.models import (
+    CATEGORIES,
+    CONDITIONS,
+    EVENT_KINDS,
+    FUNDING_SOURCES,
+    IN_USE,
+    EquipmentEvent,
+    EquipmentItem,
+)
+from app.equipment.queries import COST_KINDS
 from app.extensions import db
 from app.formatting import today_local
 from app.imports.pipeline import Importer
 from app.units.models import LibraryPoint, Unit
+from app.users.models import User
 
 # Column key → label; the labels are the spreadsheet's headers (in Vietnamese in the template).
 COLUMNS = {
@@ -121,23 +131,94 @@ class EquipmentImporter(Importer):
 # --- Export --------------------------------------------------------------------
 
 def export_headers() -> list[str]:
-    return [_("Commune"), _("Library point")] + [str(label) for label in COLUMNS.values()] + [_("Total value (VND)")]
+    return [_("Commune"), _("Library point")] + [str(label) for label in COLUMNS.values()] + [
+        _("Total value (VND)"), _("Annual wear rate (%)"), _("Accumulated wear (VND)"), _("Remaining value (VND)")]
 
 
-def export_rows(point_ids_query):
-    """Rows of the register for the points selected by `point_ids_query`, all conditions."""
+def export_rows(point_ids_query, as_of: date | None = None):
+    """Rows of the register for the points selected by `point_ids_query`, all
+    conditions, with each item's wear as of `as_of` (today by default): the rate
+    and the wear only for a fixed asset (app.equipment.wear), the remaining value
+    for any item whose value and receipt date are known."""
     query = (
-        select(EquipmentItem, LibraryPoint.name, Unit.name)
+        select(EquipmentItem, LibraryPoint.name, Unit.name, Unit.parent_id)
         .join(LibraryPoint, LibraryPoint.id == EquipmentItem.point_id)
         .join(Unit, Unit.id == LibraryPoint.commune_id)
         .where(EquipmentItem.point_id.in_(point_ids_query))
         .order_by(Unit.name, LibraryPoint.name, EquipmentItem.category, EquipmentItem.description)
     )
     yes, no = _("yes"), _("no")
-    for item, point_name, commune_name in db.session.execute(query):
+    as_of, limit = as_of or today_local(), wear.threshold()
+    for item, point_name, commune_name, province_id in db.session.execute(query):
+        worn = wear.wear_of(item.unit_value, item.received_on, as_of,
+                            wear.rates_of(province_id).get(item.category, wear.DEFAULTS["other"]), limit, item.quantity)
         yield [
             commune_name, point_name, item.category_label, item.description, item.asset_code, item.quantity,
             item.condition_label, yes if item.internet_connected else no, item.funding_label,
             item.received_label if item.received_precision == "month" else item.received_on,  # "08/2013" as given
             item.unit_value, item.notes, item.total_value,
+            worn.rate.rate_percent if worn and worn.subject else None,
+            worn.accumulated if worn and worn.subject else None,
+            worn.remaining if worn else None,
         ]
+
+
+# --- Export with history: the events, and the costs per point and year --------------------------
+
+def event_headers() -> list[str]:
+    return [_("Date"), _("Commune"), _("Library point"), _("Item"), _("Asset code"), _("Event"), _("Quantity"),
+            _("Cost (VND)"), _("Description"), _("Recorded by")]
+
+
+def event_rows(point_ids_query):
+    """Every event in the history of the points' items, oldest first. One query."""
+    query = (
+        select(EquipmentEvent, EquipmentItem.description, EquipmentItem.asset_code, LibraryPoint.name, Unit.name,
+               User.full_name)
+        .join(EquipmentItem, EquipmentItem.id == EquipmentEvent.item_id)
+        .join(LibraryPoint, LibraryPoint.id == EquipmentItem.point_id)
+        .join(Unit, Unit.id == LibraryPoint.commune_id)
+        .outerjoin(User, User.id == EquipmentEvent.recorded_by_id)
+        .where(EquipmentItem.point_id.in_(point_ids_query))
+        .order_by(EquipmentEvent.occurred_on, Unit.name, LibraryPoint.name, EquipmentEvent.id)
+    )
+    for event, item, code, point_name, commune_name, recorded_by in db.session.execute(query):
+        yield [event.occurred_on, commune_name, point_name, item, code, event.kind_label,
+               getattr(event, "quantity", None),  # the quantity an event concerns, where the event carries one
+               event.cost, event.description, recorded_by or ""]
+
+
+def cost_headers() -> list[str]:
+    return [_("Commune"), _("Library point"), _("Year")] + [str(EVENT_KINDS[k]) for k in COST_KINDS] + [_("Total")]
+
+
+def cost_rows(point_ids_query):
+    """Per point and year, the cost of its items' maintenance, repairs,
+    replacements and upgrades by kind and in total; a point's years without any
+    cost are left out. One GROUP BY."""
+    year = extract("year", EquipmentEvent.occurred_on)
+    query = (
+        select(Unit.name, LibraryPoint.name, LibraryPoint.id, year, EquipmentEvent.kind, func.sum(EquipmentEvent.cost))
+        .join(EquipmentItem, EquipmentItem.id == EquipmentEvent.item_id)
+        .join(LibraryPoint, LibraryPoint.id == EquipmentItem.point_id)
+        .join(Unit, Unit.id == LibraryPoint.commune_id)
+        .where(EquipmentItem.point_id.in_(point_ids_query), EquipmentEvent.cost.is_not(None),
+               EquipmentEvent.kind.in_(COST_KINDS))
+        .group_by(Unit.name, LibraryPoint.name, LibraryPoint.id, year, EquipmentEvent.kind)
+        .order_by(Unit.name, LibraryPoint.name, LibraryPoint.id, year)
+    )
+    rows: dict = {}
+    for commune_name, point_name, point_id, event_year, kind, cost in db.session.execute(query):
+        row = rows.setdefault((point_id, int(event_year)), [commune_name, point_name, int(event_year),
+                                                            *([0] * len(COST_KINDS))])
+        row[3 + COST_KINDS.index(kind)] += int(cost)
+    return [[*row, sum(row[3:])] for row in rows.values()]
+
+
+def workbook_sheets(point_ids_query) -> list:
+    """The equipment workbook: the register with its wear, the events, the costs per point and year."""
+    return [
+        (_("Equipment"), export_headers(), export_rows(point_ids_query), None),
+        (_("Events"), event_headers(), event_rows(point_ids_query), {4: 32, 9: 40, 10: 24}),
+        (_("Costs by year"), cost_headers(), cost_rows(point_ids_query), {2: 28}),
+    ]

@@ -10,7 +10,7 @@ from app.deleting import confirm_delete, local_day
 from app.editing import CONFLICT, conflict, shown
 from app.equipment import bp, liquidation, queries
 from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm
-from app.equipment.io import EquipmentImporter, asset_code_taken, export_headers, export_rows
+from app.equipment.io import EquipmentImporter, asset_code_taken, export_headers, export_rows, workbook_sheets
 from app.equipment.models import (
     CATEGORIES,
     CONDITIONS,
@@ -29,7 +29,7 @@ from app.htmx import is_fragment_request, redirect, render, render_form_errors, 
 from app.imports import pipeline as imports
 from app.models_base import utcnow
 from app.reports.locks import refuse_if_locked
-from app.spreadsheets import csv_response, xlsx_response
+from app.spreadsheets import csv_response, workbook_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.units.queries import commune_point_ids, point_ids, province_point_ids
 
@@ -59,6 +59,7 @@ def register_labels() -> dict:
             "category": _("Category"), "description": _("Description"), "code": _("Asset code"),
             "qty": _("Quantity"), "condition": _("Condition"), "funding": _("Funding source"),
             "received": _("Received on"), "online": _("online"), "edit": _("Edit"),
+            "value": _("Value"), "value_left": _("%(original)s → %(remaining)s left"),
             "categories": dict(labels(CATEGORIES)), "conditions": dict(labels(CONDITIONS)),
             "funding_sources": dict(labels(FUNDING_SOURCES))}
     return _REGISTER_LABELS[translations]
@@ -427,7 +428,7 @@ imports.add_routes(bp, EquipmentImporter(), LibraryPoint,
 
 def _export(fmt: str, filename: str, point_ids):
     if fmt == "xlsx":
-        return xlsx_response(f"{filename}.xlsx", _("Equipment"), export_headers(), export_rows(point_ids))
+        return workbook_response(f"{filename}.xlsx", workbook_sheets(point_ids))
     if fmt == "csv":
         return csv_response(f"{filename}.csv", export_headers(), export_rows(point_ids))
     abort(404)
@@ -459,3 +460,4 @@ def export_province(province: Unit, fmt: str):
 
 
 from app.equipment import liquidation_routes  # noqa: E402,F401  (its routes join this blueprint)
+from app.equipment import wear_routes  # noqa: E402,F401  wear and end of life (their routes on this blueprint)
