@@ -459,7 +459,5 @@ def export_province(province: Unit, fmt: str):
                    province_point_ids(province.id, current_user))
 
 
-from app.equipment import (
-    liquidation_routes,  # noqa: E402,F401  (its routes join this blueprint)
-    wear_routes,  # noqa: E402,F401  wear and end of life (their routes on this blueprint)
-)
+# The blueprint's other route modules (liquidation by decision; wear and end of life) join it here.
+from app.equipment import liquidation_routes, wear_routes  # noqa: E402,F401
