@@ -70,6 +70,7 @@ OBJECT_TYPES = {
     "user_account": _l("User"),
     "login_throttle": _l("Login limit"),
     "unit": _l("Unit"),
+    "dhis2_mapping": _l("DHIS2 mapping"),
 }
 
 FIELDS = {
@@ -109,6 +110,10 @@ FIELDS = {
     "reason": _l("Reason"), "due_on": _l("Due on"),
     # resources
     "link": _l("Link"),
+    # the DHIS2 mapping
+    "org_unit_scheme": _l("DHIS2 org units named by"), "data_set": _l("DHIS2 data set"),
+    "attribute_option_combo": _l("DHIS2 attribute option combo"), "cells": _l("Visit cells mapped"),
+    "communes": _l("Communes mapped"),
     # users and logins
     "username": _l("Username"), "email": _l("Email"), "role": _l("Role"), "unit_id": _l("Unit"),
     "language": _l("Language"), "sessions": _l("Sessions ended"), "key": _l("Limit on"),
