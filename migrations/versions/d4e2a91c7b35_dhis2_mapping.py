@@ -9,9 +9,8 @@ province (how org units are named, the optional data set and attribute option
 combo), its visit cells → data element and category option combo, and its
 communes → org unit. The dataValueSets export reads it.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4e2a91c7b35'
@@ -52,7 +51,8 @@ def upgrade():
     sa.Column('category_option_combo', sa.String(length=11), nullable=False),
     sa.CheckConstraint(_in('service', SERVICES), name=op.f('ck_dhis2_cell_map_service')),
     sa.CheckConstraint(_in('reader_group', GROUPS), name=op.f('ck_dhis2_cell_map_reader_group')),
-    sa.ForeignKeyConstraint(['mapping_id'], ['dhis2_mapping.id'], name=op.f('fk_dhis2_cell_map_mapping_id_dhis2_mapping'),
+    sa.ForeignKeyConstraint(['mapping_id'], ['dhis2_mapping.id'],
+                            name=op.f('fk_dhis2_cell_map_mapping_id_dhis2_mapping'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dhis2_cell_map')),
     sa.UniqueConstraint('mapping_id', 'service', 'reader_group',
@@ -63,7 +63,8 @@ def upgrade():
     sa.Column('mapping_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('org_unit', sa.String(length=50), nullable=False),
-    sa.ForeignKeyConstraint(['mapping_id'], ['dhis2_mapping.id'], name=op.f('fk_dhis2_unit_map_mapping_id_dhis2_mapping'),
+    sa.ForeignKeyConstraint(['mapping_id'], ['dhis2_mapping.id'],
+                            name=op.f('fk_dhis2_unit_map_mapping_id_dhis2_mapping'),
                             ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_dhis2_unit_map_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dhis2_unit_map')),
