@@ -171,6 +171,7 @@ DOMAINS = {
     "points": (_l("Library points"), lambda: and_(
         _types("library_point"), not_(or_(_visit_actions, _visits_import, _equipment_import)))),
     "resources": (_l("Shared resources"), lambda: _types("shared_resource")),
+    "dhis2": (_l("DHIS2"), lambda: _types("dhis2_mapping")),
     "users": (_l("Users and logins"), lambda: or_(_types("user_account", "login_throttle"),
                                                   AuditEvent.object_type == "")),
 }
