@@ -383,3 +383,21 @@ def test_start_goes_to_the_users_province(app, world, as_user):
     response = as_user("province_staff_p").get("/dhis2")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/provinces/{world.province_p.id}/dhis2")
+
+
+def test_the_pages_are_well_formed(app, world, as_user):
+    """Each DHIS2 page, also with its errors shown: a text title, unique ids, valid markup (tests/test_html.py)."""
+    from tests.test_html import problems_of
+
+    client = as_user("province_staff_p")
+    base = f"/provinces/{world.province_p.id}/dhis2"
+    pages = [client.get(base), client.get(f"{base}/mapping/edit"), client.get(f"{base}/export"),
+             upload(client, world.province_p.id, HEADER + "\nsinging,children,,,x,,\n"),
+             client.post(f"{base}/mapping/edit", data={"csrf_token": csrf_token(client, "/"), "version": "0",
+                                                       "org_unit_scheme": "uid", "cell-reading-children-de": "x"})]
+    upload(client, world.province_p.id, good_mapping(app, world))
+    crafted_month(app, world)
+    pages += [client.get(base), client.get(f"{base}/export?kind=month&year=2026&number=10")]
+    for response in pages:
+        assert response.status_code in (200, 422)
+        assert problems_of(response.get_data(as_text=True)) == [], response.request.path
