@@ -43,10 +43,12 @@ class Checked:
 
     cells: dict = field(default_factory=dict)  # (service, group) → (data element, category option combo)
     units: dict = field(default_factory=dict)  # commune id → org unit
-    errors: list = field(default_factory=list)  # (row, column label, message)
+    errors: list = field(default_factory=list)  # (row, column label, message), as the page lists them
+    by_key: list = field(default_factory=list)  # the same, (row, column key, message)
 
     def add(self, row, key, message):
-        self.errors.append((row, str(COLUMNS[key]) if key in COLUMNS else key, message))
+        self.errors.append((row, str(COLUMNS[key]), message))
+        self.by_key.append((row, key, message))
 
 
 def _lookup(choices: dict) -> dict[str, str]:

@@ -15,7 +15,7 @@ from app.access import login_required_for, province_arg, province_for_page, requ
 from app.audit import models as audit
 from app.dhis2 import bp, queries
 from app.dhis2.forms import SCHEMES, MappingEditForm, MappingUploadForm
-from app.dhis2.mapping import COLUMNS, check_rows, header_positions, template_headers, template_rows
+from app.dhis2.mapping import check_rows, header_positions, template_headers, template_rows
 from app.dhis2.models import UID
 from app.editing import CONFLICT
 from app.extensions import db
@@ -194,14 +194,14 @@ def _rows_of(values: dict, communes) -> list[tuple[str, dict]]:
     return rows
 
 
-FIELD_SUFFIX = {str(COLUMNS["data_element"]): "-de", str(COLUMNS["category_option_combo"]): "-coc"}
+FIELD_SUFFIX = {"data_element": "-de", "category_option_combo": "-coc"}
 
 
 def _problems_by_field(checked) -> dict[str, str]:
     """{field name: message} of the page's checks."""
     problems = {}
-    for row, column, message in checked.errors:
-        name = row + FIELD_SUFFIX.get(column, "") if row.startswith("cell-") else row
+    for row, key, message in checked.by_key:
+        name = row + FIELD_SUFFIX.get(key, "") if row.startswith("cell-") else row
         problems.setdefault(name, message)
     return problems
 
