@@ -226,6 +226,21 @@ def test_edit_on_a_page(app, world, as_user):
     assert stale.status_code == 409 and counts(app) == before
 
 
+def test_a_save_checks_the_version_under_its_lock(app, world):
+    """Two people saving the page at once: the second finds the version moved on, even when both
+    passed the route's first check, and nothing of theirs is saved."""
+    with app.test_request_context():
+        province = db.session.get(Unit, world.province_p.id)
+        settings = {"scheme": "uid", "data_set": "", "attribute_option_combo": ""}
+        queries.replace_mapping(province, **settings, cells={("reading", "children"): (DE1, "")}, units={},
+                                version="0")
+        db.session.commit()
+        with pytest.raises(queries.StaleMapping):
+            queries.replace_mapping(province, **settings, cells={}, units={}, version="0")
+        db.session.rollback()
+        assert len(queries.mapping_of(province.id).cells) == 1
+
+
 # --- The export -----------------------------------------------------------------------------------------
 
 OCTOBER = Period.month(2026, 10)

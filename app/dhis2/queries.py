@@ -15,6 +15,7 @@ from app.formatting import vi_sort_key
 from app.models_base import utcnow
 from app.periods import MONTH, QUARTER, Period
 from app.reports import queries as reports
+from app.reports.locks import begin_write
 from app.units.models import COMMUNE, LibraryPoint, Unit
 from app.units.queries import province_point_ids
 from app.visits.models import GROUPS, SERVICES, VisitCount
@@ -34,10 +35,19 @@ def communes_of(province_id: int) -> list[tuple[int, str, str]]:
 
 
 def replace_mapping(province: Unit, *, scheme: str, data_set: str, attribute_option_combo: str,
-                    cells: dict, units: dict, filename: str = "") -> Dhis2Mapping:
+                    cells: dict, units: dict, filename: str = "", version: str | None = None) -> Dhis2Mapping:
     """Put `cells` and `units` in place of the province's mapping rows, in the
-    caller's transaction (two deletes, two inserts); the mapping's version moves on."""
-    mapping = mapping_of(province.id)
+    caller's transaction (two deletes, two inserts); the mapping's version moves on.
+    With `version` (the one a page was shown with, "0" for none yet), raise
+    StaleMapping when the mapping has moved on since."""
+    # One replacement at a time per province: SQLite takes its write lock now, PostgreSQL locks the
+    # province's row; the mapping is then read afresh, as the replacement before this one left it.
+    begin_write()
+    db.session.execute(select(Unit.id).where(Unit.id == province.id).with_for_update())
+    mapping = db.session.scalar(select(Dhis2Mapping).where(Dhis2Mapping.province_id == province.id)
+                                .execution_options(populate_existing=True))
+    if version is not None and version != (str(mapping.version) if mapping is not None else "0"):
+        raise StaleMapping
     if mapping is None:
         mapping = Dhis2Mapping(province_id=province.id)
         db.session.add(mapping)
@@ -58,6 +68,10 @@ def replace_mapping(province: Unit, *, scheme: str, data_set: str, attribute_opt
     db.session.flush()
     db.session.expire(mapping)
     return mapping
+
+
+class StaleMapping(Exception):
+    """The mapping was saved by someone else since the page was shown."""
 
 
 # --- The figures ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app import periods
-from app.access import login_required_for, province_arg, province_for_page, requires
+from app.access import login_required_for, province_for_page, requires
 from app.audit import models as audit
 from app.dhis2 import bp, queries
 from app.dhis2.forms import SCHEMES, MappingEditForm, MappingUploadForm
@@ -116,11 +116,11 @@ def mapping_upload(province: Unit):
     return redirect(url_for("dhis2.mapping", id=province.id))
 
 
-def _save(province, form, cells, units, filename):
+def _save(province, form, cells, units, filename, version=None):
     before = _described(queries.mapping_of(province.id))
     mapping = queries.replace_mapping(province, scheme=form.org_unit_scheme.data, data_set=form.data_set.data or "",
                                       attribute_option_combo=form.attribute_option_combo.data or "",
-                                      cells=cells, units=units, filename=filename)
+                                      cells=cells, units=units, filename=filename, version=version)
     audit.record("update", mapping, before=before, after=_described(mapping), unit_id=province.id)
     db.session.commit()
     flash(_("The DHIS2 mapping was saved: %(cells)s, %(communes)s.",
@@ -154,19 +154,28 @@ def mapping_edit(province: Unit):
     values = {name: (request.form.get(name) or "").strip() for name in request.form
               if name.startswith(("cell-", "unit-"))}
     if form.version.data != version:
-        fresh = MappingEditForm(formdata=None, obj=current)
-        fresh.version.data = version
-        fresh.form_errors.append(str(CONFLICT))
-        return render("dhis2/mapping_edit.html", status=409, **_page(province, form=fresh,
-                                                                     values=_values_of(current)))
+        return _edit_conflict(province)
     valid = form.validate_on_submit()
     communes = queries.communes_of(province.id)
     checked = check_rows(_rows_of(values, communes), communes, form.org_unit_scheme.data)
     if not valid or checked.errors:
         return render_form_errors("dhis2/mapping_edit.html", **_page(province, form=form, values=values,
                                                                       problems=_problems_by_field(checked)))
-    _save(province, form, checked.cells, checked.units, "")
+    try:
+        _save(province, form, checked.cells, checked.units, "", version=version)
+    except queries.StaleMapping:  # saved by someone else between the check above and the save
+        db.session.rollback()
+        return _edit_conflict(province)
     return redirect(url_for("dhis2.mapping", id=province.id))
+
+
+def _edit_conflict(province: Unit):
+    """The page again with the mapping as it is now, and the conflict's message (409)."""
+    current = queries.mapping_of(province.id)
+    fresh = MappingEditForm(formdata=None, obj=current)
+    fresh.version.data = str(current.version) if current is not None else "0"
+    fresh.form_errors.append(str(CONFLICT))
+    return render("dhis2/mapping_edit.html", status=409, **_page(province, form=fresh, values=_values_of(current)))
 
 
 def _values_of(mapping) -> dict[str, str]:
@@ -224,7 +233,7 @@ def preview(province: Unit):
     export = queries.build_export(province, period, today)
     return render("dhis2/preview.html", province=province, export=export, period=period, today=today,
                   years=periods.selectable_years(today, period.year), services=SERVICES, groups=GROUPS,
-                  period_args=periods.as_args(period), province_arg=province_arg(current_user, province))
+                  period_args=periods.as_args(period))
 
 
 @bp.get("/provinces/<int:id>/dhis2/export.<any(json, csv):fmt>")
