@@ -157,12 +157,16 @@ def test_missing_columns_are_named(app, world, as_user):
     assert counts(app) == before
 
 
-@pytest.mark.parametrize("fields, name", [({"data_set": "nope"}, "mapping.csv"), ({}, "mapping.txt"),
-                                          ({"org_unit_scheme": "name"}, "mapping.csv")])
-def test_bad_form_values_save_nothing(app, world, as_user, fields, name):
+@pytest.mark.parametrize("fields, name, text", [({"data_set": "nope"}, "mapping.csv", None),
+                                                ({}, "mapping.txt", None),
+                                                ({"org_unit_scheme": "name"}, "mapping.csv", None),
+                                                ({}, "mapping.csv", HEADER + "\n"),
+                                                ({}, "mapping.csv", "")])
+def test_bad_form_values_save_nothing(app, world, as_user, fields, name, text):
     client = as_user("province_staff_p")
     before = counts(app)
-    response = upload(client, world.province_p.id, good_mapping(app, world), name=name, **fields)
+    response = upload(client, world.province_p.id, good_mapping(app, world) if text is None else text, name=name,
+                      **fields)
     assert response.status_code == 422
     assert counts(app) == before
 

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from app.dhis2.models import CODE, CODE_LENGTH
 from app.formatting import fold
 from app.imports.pipeline import names
+from app.spreadsheets import SpreadsheetError, read_table
 from app.visits.models import GROUPS, SERVICES
 
 UID_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{10}")
@@ -186,6 +187,27 @@ def _check_unit(result, number, cells, lookup, seen, scheme):
     seen[unit_id] = number
     if org_unit:
         result.units[unit_id] = org_unit
+
+
+def read_mapping(filename: str, data: bytes, communes, scheme: str) -> Checked:
+    """A mapping file read and checked: every problem in `errors`, by row (rows
+    the file's format breaks and missing columns included). SpreadsheetError
+    for a file that cannot be read at all, or has no rows."""
+    unreadable = []
+    headers, rows = read_table(filename, data, unreadable)
+    positions, missing = header_positions(headers)
+    if missing:
+        result = Checked()
+        result.errors.append((1, ", ".join(missing),
+                              _("Missing column. The first row must hold the column names of the template.")))
+    elif not rows and not unreadable:
+        raise SpreadsheetError(_("The file has no rows below the column names."))
+    else:
+        result = check_rows([(number, {key: values[i] if i < len(values) else "" for key, i in positions.items()})
+                             for number, values in rows], communes, scheme)
+    result.errors += [(number, "", message) for number, message in unreadable]
+    result.errors.sort(key=lambda error: error[0])
+    return result
 
 
 def template_rows(communes, mapping) -> list[list]:

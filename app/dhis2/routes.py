@@ -15,13 +15,13 @@ from app.access import login_required_for, province_for_page, requires
 from app.audit import models as audit
 from app.dhis2 import bp, queries
 from app.dhis2.forms import SCHEMES, MappingEditForm, MappingUploadForm
-from app.dhis2.mapping import check_rows, header_positions, template_headers, template_rows
+from app.dhis2.mapping import check_rows, read_mapping, template_headers, template_rows
 from app.dhis2.models import UID
 from app.editing import CONFLICT
 from app.extensions import db
 from app.formatting import today_local
 from app.htmx import redirect, render, render_form_errors
-from app.spreadsheets import SpreadsheetError, file_slug, read_table, xlsx_response
+from app.spreadsheets import SpreadsheetError, file_slug, xlsx_response
 from app.units.models import PROVINCE, Unit
 from app.visits.models import GROUPS, SERVICES
 
@@ -88,29 +88,14 @@ def mapping_upload(province: Unit):
     if not form.validate_on_submit():
         return render_form_errors("dhis2/mapping.html", **_page(province, form=form))
     file = form.file.data
-    unreadable = []
     try:
-        headers, rows = read_table(file.filename, file.read(), unreadable)
+        checked = read_mapping(file.filename, file.read(), queries.communes_of(province.id),
+                               form.org_unit_scheme.data)
     except SpreadsheetError as error:
         form.file.errors.append(str(error))
         return render_form_errors("dhis2/mapping.html", **_page(province, form=form))
-    positions, missing = header_positions(headers)
-    errors = [(number, "", message) for number, message in unreadable]
-    if missing:
-        errors.append((1, ", ".join(missing), _("Missing column. The first row must hold the column names of the "
-                                               "template.")))
-    if not errors and not rows:
-        form.file.errors.append(_("The file has no rows below the column names."))
-        return render_form_errors("dhis2/mapping.html", **_page(province, form=form))
-    checked = None
-    if not missing:
-        records = [(number, {key: values[i] if i < len(values) else "" for key, i in positions.items()})
-                   for number, values in rows]
-        checked = check_rows(records, queries.communes_of(province.id), form.org_unit_scheme.data)
-        errors += checked.errors
-    if errors:
-        errors.sort(key=lambda error: error[0])
-        return render_form_errors("dhis2/mapping.html", **_page(province, form=form, errors=errors,
+    if checked.errors:
+        return render_form_errors("dhis2/mapping.html", **_page(province, form=form, errors=checked.errors,
                                                                 filename=file.filename))
     _save(province, form, checked.cells, checked.units, file.filename)
     return redirect(url_for("dhis2.mapping", id=province.id))
