@@ -16,7 +16,7 @@ from app.dhis2.models import Dhis2CellMap, Dhis2Mapping, Dhis2UnitMap
 from app.extensions import db
 from app.periods import Period
 from app.reports.models import APPROVED, SUBMITTED, PeriodReport
-from app.units.models import Unit
+from app.units.models import LibraryPoint, Unit
 from app.visits.models import VisitCount
 from tests.conftest import csrf_token
 from tests.factories import make_point
@@ -24,6 +24,7 @@ from tests.factories import make_point
 DE1, DE2, COC1, COC2 = "FTRrcoaog83", "eY5ehpbEsB7", "Prlt0C1RF0s", "V6L425pT3A0"
 OU_A, OU_B = "DiszpKrYNg8", "ImspTQPwCqd"
 HEADER = "service,reader_group,commune_code,description,data_element,category_option_combo,org_unit"
+HEADER_WITH_POINTS = "service,reader_group,commune_code,point,description,data_element,category_option_combo,org_unit"
 
 
 def code_of(app, unit_id):
@@ -95,6 +96,21 @@ def test_check_rows_lists_every_problem_by_row(app):
     assert "singing" in messages and "babies" in messages and "99999" in messages
     assert checked.cells == {("reading", "children"): (DE1, COC1)}
     assert checked.units == {2: OU_B}
+
+
+def test_points_reported_apart(app):
+    communes = [(1, "00004", "Xã Một"), (2, "00007", "Xã Hai")]
+    points = [(10, 1, "Điểm Một"), (20, 2, "Điểm Hai")]
+    with app.test_request_context():
+        checked = check_rows([
+            (2, {"point": "10", "org_unit": OU_A}),
+            (3, {"point": "20", "commune_code": "00004", "org_unit": OU_B}),  # point 20 is in commune 2
+            (4, {"point": "30", "org_unit": OU_B}),  # no such point in the province
+            (5, {"point": "10", "org_unit": OU_B}),  # twice
+            (6, {"point": "20", "commune_code": "00007", "org_unit": ""}),  # left empty: with its commune
+        ], communes, "uid", points)
+    assert sorted(row for row, _c, _m in checked.errors) == [3, 4, 5]
+    assert checked.points == {10: OU_A} and checked.units == {}
 
 
 def test_org_units_by_code(app):
@@ -194,13 +210,15 @@ def test_template_is_prefilled_with_our_codes(app, world, as_user):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = [[cell or "" for cell in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert len(rows) == 5 * 4 + 2  # every visit cell, and the province's two communes (not commune C)
-    assert ["reading", "children", "", rows[0][3], DE1, COC1, ""] == rows[0]
-    codes = {row[2]: row[6] for row in rows if row[2]}
+    # Every visit cell, and the province's two communes each followed by its point (not commune C).
+    assert len(rows) == 5 * 4 + 2 + 2
+    assert ["reading", "children", "", "", rows[0][4], DE1, COC1, ""] == rows[0]
+    codes = {row[2]: row[7] for row in rows if row[2] and not row[3]}
     assert codes == {code_of(app, world.commune_a.id): OU_A, code_of(app, world.commune_b.id): OU_B}
+    assert [row[3] for row in rows if row[3]] == [str(world.point_a.id), str(world.point_b.id)]
     # The template goes back in unchanged.
     out = io.StringIO()
-    csv.writer(out).writerows([HEADER.split(",")] + rows)
+    csv.writer(out).writerows([HEADER_WITH_POINTS.split(",")] + rows)
     assert upload(client, world.province_p.id, out.getvalue()).status_code == 303
 
 
@@ -321,11 +339,12 @@ def test_the_export_equals_the_dashboard(app, world, as_user):
         export = queries.build_export(province, OCTOBER, today)
         rollup = province_rollup(province, OCTOBER, today)
         dashboard = {row["id"]: row["visits"] for row in rollup["rows"]}
-        figures = queries.visits_by_commune_cell(province.id, OCTOBER.start, OCTOBER.end)
+        figures = queries.visits_by_point_cell(province.id, OCTOBER.start, OCTOBER.end)
+        commune_of = {point_id: commune_id for point_id, commune_id, _name in queries.points_of(province.id)}
         mine = {}
-        for (commune_id, _s, _g), n in figures.items():
-            mine[commune_id] = mine.get(commune_id, 0) + n
-        assert mine == {k: v for k, v in dashboard.items() if v}
+        for (point_id, _s, _g), n in figures.items():
+            mine[commune_of[point_id]] = mine.get(commune_of[point_id], 0) + n
+        assert mine == {k: v for k, v in dashboard.items() if v} == {world.commune_a.id: 18, world.commune_b.id: 15}
         assert export.total == rollup["totals"]["visits"] == 8 + 7 + 3 + 15
         left_out = sum(v for *_x, v in export.not_approved) + sum(v for *_x, v in export.unmapped_cells)
         assert export.sent + left_out == export.total
@@ -344,6 +363,24 @@ def test_merged_communes_and_codes_add_up(app, world, as_user):
     assert document == {"orgUnitIdScheme": "CODE", "dataValues": [
         {"dataElement": DE1, "period": "202610", "orgUnit": "OU_MERGED", "categoryOptionCombo": COC1,
          "attributeOptionCombo": "HllvX50cXC0", "value": str(8 + 11)}]}
+
+
+def test_a_point_reported_apart(app, world, as_user):
+    """A point with an org unit of its own sends its visits there; the commune's other points go to the
+    commune's org unit; a commune without one whose points all have theirs leaves nothing out."""
+    client = as_user("province_staff_p")
+    crafted_month(app, world, approve_b=True)
+    with app.app_context():
+        second_id = db.session.scalar(select(LibraryPoint.id).where(LibraryPoint.name == "Điểm thứ hai"))
+    text = "\n".join([HEADER_WITH_POINTS, f"reading,children,,,,{DE1},{COC1},",
+                      f",,{code_of(app, world.commune_a.id)},,,,,{OU_A}",
+                      f",,,{second_id},,,,ImspTQPwCqA", f",,,{world.point_b.id},,,,{OU_B}"])
+    assert upload(client, world.province_p.id, text).status_code == 303
+    url = f"/provinces/{world.province_p.id}/dhis2/export"
+    values = json.loads(client.get(f"{url}.json?kind=month&year=2026&number=10").data)["dataValues"]
+    assert {(v["orgUnit"], v["value"]) for v in values} == {(OU_A, "7"), ("ImspTQPwCqA", "1"), (OU_B, "11")}
+    page = client.get(f"{url}?kind=month&year=2026&number=10").get_data(as_text=True)
+    assert "Xã B" not in page.split('id="export-unmapped-communes"')[1].split("</section>")[0]
 
 
 def test_quarter_needs_every_month_approved(app, world, as_user):

@@ -113,7 +113,7 @@ FIELDS = {
     # the DHIS2 mapping
     "org_unit_scheme": _l("DHIS2 org units named by"), "data_set": _l("DHIS2 data set"),
     "attribute_option_combo": _l("DHIS2 attribute option combo"), "cells": _l("Visit cells mapped"),
-    "communes": _l("Communes mapped"),
+    "communes": _l("Communes mapped"), "points": _l("Library points mapped apart"),
     # users and logins
     "username": _l("Username"), "email": _l("Email"), "role": _l("Role"), "unit_id": _l("Unit"),
     "language": _l("Language"), "sessions": _l("Sessions ended"), "key": _l("Limit on"),

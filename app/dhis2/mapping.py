@@ -25,12 +25,14 @@ COLUMNS = {
     "service": _l("Service"),
     "reader_group": _l("Reader group"),
     "commune_code": _l("Commune code"),
+    "point": _l("Library point number"),
     "description": _l("Description"),
     "data_element": _l("DHIS2 data element (UID)"),
     "category_option_combo": _l("DHIS2 category option combo (UID)"),
     "org_unit": _l("DHIS2 org unit (UID or code)"),
 }
 REQUIRED = ("service", "reader_group", "commune_code", "data_element", "category_option_combo", "org_unit")
+# "point" may be left out: a file without it maps communes only.
 
 
 def is_uid(value: str) -> bool:
@@ -44,6 +46,7 @@ class Checked:
 
     cells: dict = field(default_factory=dict)  # (service, group) → (data element, category option combo)
     units: dict = field(default_factory=dict)  # commune id → org unit
+    points: dict = field(default_factory=dict)  # library point id → org unit
     errors: list = field(default_factory=list)  # (row, column label, message), as the page lists them
     by_key: list = field(default_factory=list)  # the same, (row, column key, message)
 
@@ -105,24 +108,28 @@ def uid_problem() -> str:
     return _("Not a DHIS2 UID: 11 letters or digits, the first a letter.")
 
 
-def check_rows(rows: list[tuple[int, dict]], communes, scheme: str) -> Checked:
+def check_rows(rows: list[tuple[int, dict]], communes, scheme: str, points=()) -> Checked:
     """Check every row ({column key: value}) of a mapping against our codes.
-    `communes` are (id, code, name) of the province's communes."""
+    `communes` are (id, code, name) of the province's communes, `points`
+    (id, commune id, name) of its library points."""
     result = Checked()
     services, groups = _lookup(SERVICES), _lookup(GROUPS)
     lookup = commune_lookup(communes)
-    seen_cells, seen_units = {}, {}
+    point_communes = {point_id: commune_id for point_id, commune_id, _name in points}
+    seen_cells, seen_units, seen_points = {}, {}, {}
     for number, raw in rows:
         cells = {key: _text(raw.get(key)) for key in COLUMNS}
-        if not any(cells[key] for key in REQUIRED):
+        if not any(cells[key] for key in REQUIRED + ("point",)):
             continue
-        is_unit = bool(cells["commune_code"])
+        is_unit = bool(cells["commune_code"] or cells["point"])
         is_cell = bool(cells["service"] or cells["reader_group"])
         if is_unit and is_cell:
             result.add(number, "commune_code",
                        _("A row maps either a visit cell (service and reader group) or a commune, not both."))
             continue
-        if is_unit:
+        if cells["point"]:
+            _check_point(result, number, cells, lookup, point_communes, seen_points, scheme)
+        elif is_unit:
             _check_unit(result, number, cells, lookup, seen_units, scheme)
         elif is_cell:
             _check_cell(result, number, cells, services, groups, seen_cells)
@@ -189,7 +196,36 @@ def _check_unit(result, number, cells, lookup, seen, scheme):
         result.units[unit_id] = org_unit
 
 
-def read_mapping(filename: str, data: bytes, communes, scheme: str) -> Checked:
+def _check_point(result, number, cells, lookup, point_communes, seen, scheme):
+    text = cells["point"]
+    point_id = int(text) if text.isdigit() and len(text) < 10 else None
+    bad = False
+    if point_id not in point_communes:
+        result.add(number, "point", _("Unknown library point number “%(value)s” in this province.", value=text))
+        bad = True
+    elif cells["commune_code"] and _commune_id(lookup, cells["commune_code"]) != point_communes[point_id]:
+        result.add(number, "commune_code", _("This library point is not in the commune “%(value)s”.",
+                                             value=cells["commune_code"]))
+        bad = True
+    if cells["data_element"] or cells["category_option_combo"]:
+        result.add(number, "data_element", _("A data element belongs on a visit cell's row."))
+        bad = True
+    org_unit = cells["org_unit"]
+    problem = check_org_unit(org_unit, scheme) if org_unit else None
+    if problem:
+        result.add(number, "org_unit", problem)
+        bad = True
+    if bad:
+        return
+    if point_id in seen:
+        result.add(number, "point", _("This library point is already mapped on row %(row)d.", row=seen[point_id]))
+        return
+    seen[point_id] = number
+    if org_unit:
+        result.points[point_id] = org_unit
+
+
+def read_mapping(filename: str, data: bytes, communes, scheme: str, points=()) -> Checked:
     """A mapping file read and checked: every problem in `errors`, by row (rows
     the file's format breaks and missing columns included). SpreadsheetError
     for a file that cannot be read at all, or has no rows."""
@@ -204,26 +240,33 @@ def read_mapping(filename: str, data: bytes, communes, scheme: str) -> Checked:
         raise SpreadsheetError(_("The file has no rows below the column names."))
     else:
         result = check_rows([(number, {key: values[i] if i < len(values) else "" for key, i in positions.items()})
-                             for number, values in rows], communes, scheme)
+                             for number, values in rows], communes, scheme, points)
     result.errors += [(number, "", message) for number, message in unreadable]
     result.errors.sort(key=lambda error: error[0])
     return result
 
 
-def template_rows(communes, mapping) -> list[list]:
-    """The template's rows: every visit cell, then every commune, with what the
-    mapping holds now (empty where it maps nothing). In Vietnamese (the caller
-    forces the locale)."""
+def template_rows(communes, mapping, points=()) -> list[list]:
+    """The template's rows: every visit cell, then every commune followed by its
+    library points, with what the mapping holds now (empty where it maps
+    nothing: a point left empty is reported with its commune)."""
     cells = {(c.service, c.reader_group): c for c in mapping.cells} if mapping else {}
     units = {u.unit_id: u.org_unit for u in mapping.units} if mapping else {}
+    mapped_points = {p.point_id: p.org_unit for p in mapping.points} if mapping else {}
     rows = []
-    for service, service_label in SERVICES.items():
-        for group, group_label in GROUPS.items():
-            cell = cells.get((service, group))
-            rows.append([service, group, "", f"{service_label} · {group_label}",
-                         cell.data_element if cell else "", cell.category_option_combo if cell else "", ""])
+    with force_locale("vi"):
+        for service, service_label in SERVICES.items():
+            for group, group_label in GROUPS.items():
+                cell = cells.get((service, group))
+                rows.append([service, group, "", "", f"{service_label} · {group_label}",
+                             cell.data_element if cell else "", cell.category_option_combo if cell else "", ""])
+    by_commune = {}
+    for point_id, commune_id, point_name in points:
+        by_commune.setdefault(commune_id, []).append((point_id, point_name))
     for unit_id, code, name in communes:
-        rows.append(["", "", code, name, "", "", units.get(unit_id, "")])
+        rows.append(["", "", code, "", name, "", "", units.get(unit_id, "")])
+        for point_id, point_name in by_commune.get(unit_id, ()):
+            rows.append(["", "", code, str(point_id), point_name, "", "", mapped_points.get(point_id, "")])
     return rows
 
 

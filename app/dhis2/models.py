@@ -1,9 +1,10 @@
 """A province's mapping of our visit figures onto DHIS2: each visit cell
 (service × reader group) → a data element and a category option combo, each
-commune → an org unit. The province uploads it (or fills it in on a page) and
-owns it; the dataValueSets export reads it. Identifiers are DHIS2's: an UID is
-11 characters, a letter then letters or digits; an org unit may instead be
-named by its code (the mapping's `org_unit_scheme`)."""
+commune (and, optionally, a library point of its own) → an org unit. The
+province uploads it (or fills it in on a page) and owns it; the dataValueSets
+export reads it. Identifiers are DHIS2's: an UID is 11 characters, a letter
+then letters or digits; an org unit may instead be named by its code (the
+mapping's `org_unit_scheme`)."""
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +39,7 @@ class Dhis2Mapping(TimestampMixin, VersionMixin, db.Model):
     province: Mapped[Unit] = relationship()
     cells: Mapped[list["Dhis2CellMap"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     units: Mapped[list["Dhis2UnitMap"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    points: Mapped[list["Dhis2PointMap"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def access_parent(self):
@@ -75,4 +77,17 @@ class Dhis2UnitMap(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     mapping_id: Mapped[int] = mapped_column(ForeignKey("dhis2_mapping.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    org_unit: Mapped[str] = mapped_column(String(CODE_LENGTH))
+
+
+class Dhis2PointMap(db.Model):
+    """A library point reported to DHIS2 apart from its commune: its visits go
+    to this org unit, and the commune's org unit gets those of its other points."""
+
+    __tablename__ = "dhis2_point_map"
+    __table_args__ = (UniqueConstraint("mapping_id", "point_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(ForeignKey("dhis2_mapping.id", ondelete="CASCADE"))
+    point_id: Mapped[int] = mapped_column(ForeignKey("library_point.id", ondelete="CASCADE"))
     org_unit: Mapped[str] = mapped_column(String(CODE_LENGTH))

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, select
 
-from app.dhis2.models import CODE, Dhis2CellMap, Dhis2Mapping, Dhis2UnitMap
+from app.dhis2.models import CODE, Dhis2CellMap, Dhis2Mapping, Dhis2PointMap, Dhis2UnitMap
 from app.extensions import db
 from app.formatting import vi_sort_key
 from app.models_base import utcnow
@@ -34,10 +34,18 @@ def communes_of(province_id: int) -> list[tuple[int, str, str]]:
     return sorted(((i, c, n) for i, c, n in rows), key=lambda row: vi_sort_key(row[2]))
 
 
+def points_of(province_id: int) -> list[tuple[int, int, str]]:
+    """(id, commune id, name) of the province's library points, by name."""
+    rows = db.session.execute(select(LibraryPoint.id, LibraryPoint.commune_id, LibraryPoint.name)
+                              .join(Unit, Unit.id == LibraryPoint.commune_id).where(Unit.parent_id == province_id))
+    return sorted(((i, c, n) for i, c, n in rows), key=lambda row: vi_sort_key(row[2]))
+
+
 def replace_mapping(province: Unit, *, scheme: str, data_set: str, attribute_option_combo: str,
-                    cells: dict, units: dict, filename: str = "", version: str | None = None) -> Dhis2Mapping:
+                    cells: dict, units: dict, points: dict | None = None, filename: str = "",
+                    version: str | None = None) -> Dhis2Mapping:
     """Put `cells` and `units` in place of the province's mapping rows, in the
-    caller's transaction (two deletes, two inserts); the mapping's version moves on.
+    caller's transaction (a delete and an insert per table); the mapping's version moves on.
     With `version` (the one a page was shown with, "0" for none yet), raise
     StaleMapping when the mapping has moved on since."""
     # One replacement at a time per province: SQLite takes its write lock now, PostgreSQL locks the
@@ -55,6 +63,7 @@ def replace_mapping(province: Unit, *, scheme: str, data_set: str, attribute_opt
     else:
         db.session.execute(delete(Dhis2CellMap).where(Dhis2CellMap.mapping_id == mapping.id))
         db.session.execute(delete(Dhis2UnitMap).where(Dhis2UnitMap.mapping_id == mapping.id))
+        db.session.execute(delete(Dhis2PointMap).where(Dhis2PointMap.mapping_id == mapping.id))
     mapping.org_unit_scheme, mapping.data_set = scheme, data_set
     mapping.attribute_option_combo, mapping.filename = attribute_option_combo, filename
     mapping.updated_at = utcnow()  # an UPDATE (and a new version) even when only the rows changed
@@ -65,6 +74,9 @@ def replace_mapping(province: Unit, *, scheme: str, data_set: str, attribute_opt
     if units:
         db.session.execute(insert(Dhis2UnitMap), [
             {"mapping_id": mapping.id, "unit_id": unit_id, "org_unit": ou} for unit_id, ou in units.items()])
+    if points:
+        db.session.execute(insert(Dhis2PointMap), [
+            {"mapping_id": mapping.id, "point_id": point_id, "org_unit": ou} for point_id, ou in points.items()])
     db.session.flush()
     db.session.expire(mapping)
     return mapping
@@ -77,15 +89,15 @@ class StaleMapping(Exception):
 # --- The figures ------------------------------------------------------------------------------------
 
 
-def visits_by_commune_cell(province_id: int, start: date, end: date) -> dict[tuple[int, str, str], int]:
-    """{(commune id, service, group): visits between two days} for the province's
-    points: one GROUP BY over the points' rows of the period."""
+def visits_by_point_cell(province_id: int, start: date, end: date) -> dict[tuple[int, str, str], int]:
+    """{(point id, service, group): visits between two days} for the province's
+    points: one GROUP BY over the points' rows of the period (the rows
+    visits_by_commune sums for the dashboard)."""
     rows = db.session.execute(
-        select(LibraryPoint.commune_id, VisitCount.service, VisitCount.reader_group, func.sum(VisitCount.count))
-        .join(LibraryPoint, LibraryPoint.id == VisitCount.point_id)
+        select(VisitCount.point_id, VisitCount.service, VisitCount.reader_group, func.sum(VisitCount.count))
         .where(VisitCount.point_id.in_(province_point_ids(province_id)), VisitCount.day.between(start, end))
-        .group_by(LibraryPoint.commune_id, VisitCount.service, VisitCount.reader_group))
-    return {(commune_id, service, group): int(n) for commune_id, service, group, n in rows}
+        .group_by(VisitCount.point_id, VisitCount.service, VisitCount.reader_group))
+    return {(point_id, service, group): int(n) for point_id, service, group, n in rows}
 
 
 def dhis2_period(period: Period) -> str:
@@ -159,40 +171,48 @@ CSV_HEADER = ["dataelement", "period", "orgunit", "catoptcombo", "attroptcombo",
 
 def build_export(province: Unit, period: Period, today: date) -> Export:
     """The export of `period` for the province. Every mapped cell of every
-    approved, mapped commune is sent, zeros included (the province signed
-    them); cells and communes that map onto the same DHIS2 value are added up."""
+    approved commune's org unit (and of its points reported apart) is sent,
+    zeros included (the province signed them); cells, communes and points that
+    map onto the same DHIS2 value are added up."""
     mapping = mapping_of(province.id)
     export = Export(period=period, dhis2_period=dhis2_period(period), ended=period.end < today, mapping=mapping)
-    figures = visits_by_commune_cell(province.id, period.start, period.end)
+    figures = visits_by_point_cell(province.id, period.start, period.end)
+    points_by_commune = {}
+    for point_id, commune_id, _name in points_of(province.id):
+        points_by_commune.setdefault(commune_id, []).append(point_id)
     export.total = sum(figures.values())
-    by_commune = {}
-    for (commune_id, _s, _g), n in figures.items():
-        by_commune[commune_id] = by_commune.get(commune_id, 0) + n
+    by_point = {}
+    for (point_id, _s, _g), n in figures.items():
+        by_point[point_id] = by_point.get(point_id, 0) + n
     states, _deadlines = reports.report_states(province, period, today)
     cells = {(c.service, c.reader_group): (c.data_element, c.category_option_combo) for c in mapping.cells} \
         if mapping else {}
     units = {u.unit_id: u.org_unit for u in mapping.units} if mapping else {}
-    exported = []
+    own = {p.point_id: p.org_unit for p in mapping.points} if mapping else {}
+    targets = {}  # point id → the org unit its visits go to, for the points of approved communes
     for commune_id, code, name in communes_of(province.id):
         state = states.get(commune_id, {})
         expected, approved = state.get("expected", 0), state.get("approved", 0)
+        its_points = points_by_commune.get(commune_id, [])
+        visits = sum(by_point.get(point_id, 0) for point_id in its_points)
         if not export.ended or expected == 0 or approved < expected:
-            export.not_approved.append((commune_id, code, name, approved, expected, by_commune.get(commune_id, 0)))
+            export.not_approved.append((commune_id, code, name, approved, expected, visits))
             continue
         export.approved.append((commune_id, code, name))
-        if commune_id not in units:
-            export.unmapped_communes.append((commune_id, code, name, by_commune.get(commune_id, 0)))
-            continue
-        exported.append(commune_id)
+        left = [point_id for point_id in its_points if not (own.get(point_id) or units.get(commune_id))]
+        targets.update({point_id: own.get(point_id) or units[commune_id] for point_id in its_points
+                        if point_id not in left})
+        if left or (commune_id not in units and not its_points):
+            export.unmapped_communes.append((commune_id, code, name, sum(by_point.get(p, 0) for p in left)))
     for service in SERVICES:
         for group in GROUPS:
-            visits = sum(figures.get((commune_id, service, group), 0) for commune_id in exported)
             if (service, group) not in cells:
-                export.unmapped_cells.append((service, group, visits))
+                export.unmapped_cells.append((service, group, sum(figures.get((point_id, service, group), 0)
+                                                                  for point_id in targets)))
                 continue
             element, combo = cells[(service, group)]
-            for commune_id in exported:
-                key = (element, units[commune_id], combo)
-                export.values[key] = export.values.get(key, 0) + figures.get((commune_id, service, group), 0)
+            for point_id, org_unit in targets.items():
+                key = (element, org_unit, combo)
+                export.values[key] = export.values.get(key, 0) + figures.get((point_id, service, group), 0)
     export.sent = sum(export.values.values())
     return export

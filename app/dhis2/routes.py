@@ -39,7 +39,12 @@ def _page(province: Unit, **context):
     communes = queries.communes_of(province.id)
     cells = {(c.service, c.reader_group): c for c in mapping.cells} if mapping else {}
     units = {u.unit_id: u.org_unit for u in mapping.units} if mapping else {}
+    mapped_points = {p.point_id: p.org_unit for p in mapping.points} if mapping else {}
+    points = {}
+    for point_id, commune_id, name in queries.points_of(province.id):
+        points.setdefault(commune_id, []).append((point_id, name))
     return {"province": province, "mapping": mapping, "communes": communes, "cells": cells, "units": units,
+            "points": points, "mapped_points": mapped_points,
             "services": SERVICES, "groups": GROUPS, "schemes": SCHEMES,
             "history": audit.history_of(mapping) if mapping is not None else [], **context}
 
@@ -73,7 +78,8 @@ def mapping(province: Unit):
 def mapping_template(province: Unit):
     """The mapping to fill: every visit cell and commune with our codes, and the DHIS2 ids held now."""
     province = _province(province)
-    rows = template_rows(queries.communes_of(province.id), queries.mapping_of(province.id))
+    rows = template_rows(queries.communes_of(province.id), queries.mapping_of(province.id),
+                         queries.points_of(province.id))
     return xlsx_response(f"dhis2-mapping-{file_slug(province.name) or province.id}.xlsx", "DHIS2",
                          template_headers(), rows)
 
@@ -90,27 +96,28 @@ def mapping_upload(province: Unit):
     file = form.file.data
     try:
         checked = read_mapping(file.filename, file.read(), queries.communes_of(province.id),
-                               form.org_unit_scheme.data)
+                               form.org_unit_scheme.data, queries.points_of(province.id))
     except SpreadsheetError as error:
         form.file.errors.append(str(error))
         return render_form_errors("dhis2/mapping.html", **_page(province, form=form))
     if checked.errors:
         return render_form_errors("dhis2/mapping.html", **_page(province, form=form, errors=checked.errors,
                                                                 filename=file.filename))
-    _save(province, form, checked.cells, checked.units, file.filename)
+    _save(province, form, checked, file.filename)
     return redirect(url_for("dhis2.mapping", id=province.id))
 
 
-def _save(province, form, cells, units, filename, version=None):
+def _save(province, form, checked, filename, version=None):
     before = _described(queries.mapping_of(province.id))
     mapping = queries.replace_mapping(province, scheme=form.org_unit_scheme.data, data_set=form.data_set.data or "",
                                       attribute_option_combo=form.attribute_option_combo.data or "",
-                                      cells=cells, units=units, filename=filename, version=version)
+                                      cells=checked.cells, units=checked.units, points=checked.points,
+                                      filename=filename, version=version)
     audit.record("update", mapping, before=before, after=_described(mapping), unit_id=province.id)
     db.session.commit()
     flash(_("The DHIS2 mapping was saved: %(cells)s, %(communes)s.",
-            cells=ngettext("%(num)d visit cell", "%(num)d visit cells", len(cells)),
-            communes=ngettext("%(num)d commune", "%(num)d communes", len(units))), "success")
+            cells=ngettext("%(num)d visit cell", "%(num)d visit cells", len(checked.cells)),
+            communes=ngettext("%(num)d commune", "%(num)d communes", len(checked.units))), "success")
 
 
 def _described(mapping) -> dict:
@@ -119,7 +126,7 @@ def _described(mapping) -> dict:
         return {}
     return {"file": mapping.filename, "org_unit_scheme": mapping.org_unit_scheme, "data_set": mapping.data_set,
             "attribute_option_combo": mapping.attribute_option_combo, "cells": len(mapping.cells),
-            "communes": len(mapping.units)}
+            "communes": len(mapping.units), "points": len(mapping.points)}
 
 
 @bp.route("/provinces/<int:id>/dhis2/mapping/edit", methods=["GET", "POST"])
@@ -137,17 +144,17 @@ def mapping_edit(province: Unit):
         return render("dhis2/mapping_edit.html", **_page(province, form=form, values=_values_of(current)))
     form = MappingEditForm()
     values = {name: (request.form.get(name) or "").strip() for name in request.form
-              if name.startswith(("cell-", "unit-"))}
+              if name.startswith(("cell-", "unit-", "point-"))}
     if form.version.data != version:
         return _edit_conflict(province)
     valid = form.validate_on_submit()
-    communes = queries.communes_of(province.id)
-    checked = check_rows(_rows_of(values, communes), communes, form.org_unit_scheme.data)
+    communes, points = queries.communes_of(province.id), queries.points_of(province.id)
+    checked = check_rows(_rows_of(values, communes, points), communes, form.org_unit_scheme.data, points)
     if not valid or checked.errors:
         return render_form_errors("dhis2/mapping_edit.html", **_page(province, form=form, values=values,
                                                                       problems=_problems_by_field(checked)))
     try:
-        _save(province, form, checked.cells, checked.units, "", version=version)
+        _save(province, form, checked, "", version=version)
     except queries.StaleMapping:  # saved by someone else between the check above and the save
         db.session.rollback()
         return _edit_conflict(province)
@@ -169,12 +176,14 @@ def _values_of(mapping) -> dict[str, str]:
     for cell in mapping.cells if mapping else ():
         values[f"cell-{cell.service}-{cell.reader_group}-de"] = cell.data_element
         values[f"cell-{cell.service}-{cell.reader_group}-coc"] = cell.category_option_combo
+    for point in mapping.points if mapping else ():
+        values[f"point-{point.point_id}"] = point.org_unit
     for unit in mapping.units if mapping else ():
         values[f"unit-{unit.unit_id}"] = unit.org_unit
     return values
 
 
-def _rows_of(values: dict, communes) -> list[tuple[str, dict]]:
+def _rows_of(values: dict, communes, points) -> list[tuple[str, dict]]:
     """The page's fields as the rows of a file, each numbered by its field's name."""
     rows = []
     for service in SERVICES:
@@ -185,6 +194,8 @@ def _rows_of(values: dict, communes) -> list[tuple[str, dict]]:
                                 "category_option_combo": values.get(f"{name}-coc", "")}))
     for unit_id, code, _name in communes:
         rows.append((f"unit-{unit_id}", {"commune_code": code, "org_unit": values.get(f"unit-{unit_id}", "")}))
+    for point_id, _commune_id, _name in points:
+        rows.append((f"point-{point_id}", {"point": str(point_id), "org_unit": values.get(f"point-{point_id}", "")}))
     return rows
 
 

@@ -7,7 +7,8 @@ Create Date: 2026-12-02 14:30:00.000000
 A province's mapping of our visit figures onto DHIS2: one dhis2_mapping per
 province (how org units are named, the optional data set and attribute option
 combo), its visit cells → data element and category option combo, and its
-communes → org unit. The dataValueSets export reads it.
+communes → org unit, and library points reported apart → org unit. The
+dataValueSets export reads it.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -70,9 +71,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dhis2_unit_map')),
     sa.UniqueConstraint('mapping_id', 'unit_id', name=op.f('uq_dhis2_unit_map_mapping_id_unit_id'))
     )
+    op.create_table('dhis2_point_map',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mapping_id', sa.Integer(), nullable=False),
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('org_unit', sa.String(length=50), nullable=False),
+    sa.ForeignKeyConstraint(['mapping_id'], ['dhis2_mapping.id'],
+                            name=op.f('fk_dhis2_point_map_mapping_id_dhis2_mapping'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['point_id'], ['library_point.id'],
+                            name=op.f('fk_dhis2_point_map_point_id_library_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dhis2_point_map')),
+    sa.UniqueConstraint('mapping_id', 'point_id', name=op.f('uq_dhis2_point_map_mapping_id_point_id'))
+    )
 
 
 def downgrade():
+    op.drop_table('dhis2_point_map')
     op.drop_table('dhis2_unit_map')
     op.drop_table('dhis2_cell_map')
     op.drop_table('dhis2_mapping')
