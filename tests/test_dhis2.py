@@ -230,19 +230,23 @@ def test_edit_on_a_page(app, world, as_user):
     token = csrf_token(client, "/")
     data = {"csrf_token": token, "version": "0", "org_unit_scheme": "uid", "data_set": "",
             "attribute_option_combo": "", "cell-reading-children-de": DE1, "cell-reading-children-coc": COC1,
-            f"unit-{world.commune_a.id}": OU_A, f"unit-{world.commune_c.id}": OU_B}  # C is not the province's: ignored
+            f"unit-{world.commune_a.id}": OU_A, f"unit-{world.commune_c.id}": OU_B,  # C is not the province's: ignored
+            f"point-{world.point_b.id}": OU_B, f"point-{world.point_c.id}": OU_A}
     assert client.post(url, data=data).status_code == 303
     with app.app_context():
         mapping = queries.mapping_of(world.province_p.id)
         assert [(c.service, c.reader_group, c.data_element) for c in mapping.cells] == [("reading", "children", DE1)]
         assert [(u.unit_id, u.org_unit) for u in mapping.units] == [(world.commune_a.id, OU_A)]
+        assert [(p.point_id, p.org_unit) for p in mapping.points] == [(world.point_b.id, OU_B)]
         version = str(mapping.version)
     before = counts(app)
-    bad = {**data, "version": version, "cell-lending-adults-de": "FTR", f"unit-{world.commune_b.id}": "x y"}
+    bad = {**data, "version": version, "cell-lending-adults-de": "FTR", f"unit-{world.commune_b.id}": "x y",
+           f"point-{world.point_a.id}": "1abcdefghij"}
     response = client.post(url, data=bad)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="cell-lending-adults-de-error"' in page and f'id="unit-{world.commune_b.id}-error"' in page
+    assert f'id="point-{world.point_a.id}-error"' in page
     assert counts(app) == before
     stale = client.post(url, data={**data, "version": "0"})  # the page was read before the save above
     assert stale.status_code == 409 and counts(app) == before
