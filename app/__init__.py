@@ -141,6 +141,7 @@ def create_app(config_class=None):
 
     from app.audit.routes import bp as audit_bp
     from app.dashboard.routes import bp as dashboard_bp
+    from app.dhis2.routes import bp as dhis2_bp
     from app.equipment.routes import bp as equipment_bp
     from app.health import bp as health_bp
     from app.reports.routes import bp as reports_bp
@@ -152,7 +153,7 @@ def create_app(config_class=None):
     from app.visits.routes import bp as visits_bp
 
     for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp, audit_bp, resources_bp,
-               training_bp, standards_bp):
+               training_bp, standards_bp, dhis2_bp):
         app.register_blueprint(bp)
 
     from app.backup import backup_command, restore_command

@@ -189,6 +189,10 @@ RULES = {
     # staff of the province; a commune's page also for that commune's librarian.
     "dashboard.province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "dashboard.commune": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
+    # DHIS2: province staff of the province keep its mapping and export its approved visits.
+    "dhis2.view": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    "dhis2.edit": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    "dhis2.export": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     # Failed-login limits (accounts, addresses, devices) and lifting them.

@@ -142,6 +142,17 @@ MATRIX = {
     ("standards.progress", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("standards.purchases_export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("standards.report", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    # DHIS2: province staff of the province (and admins) keep its mapping and export it. The upload posted
+    # without a file is refused (422), the page's edit without its version is a conflict (409), and the file
+    # of a province without a mapping cannot be made (409).
+    ("dhis2.start", "GET", None): {A: "login", L: 403, T: 403, P: OK, ADM: OK},
+    ("dhis2.mapping", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("dhis2.mapping_template", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("dhis2.mapping_upload", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (422, 403), ADM: 422},
+    ("dhis2.mapping_edit", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("dhis2.mapping_edit", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
+    ("dhis2.preview", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("dhis2.export_file", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (409, 403), ADM: 409},
     # Training: sessions in commune A run by trainer_p, in commune C (province Q) run by trainer_q.
     ("training.session_list", "GET", None): {A: "login", L: 200, T: 200, P: 200, ADM: 200},
     ("training.session_create", "GET", None): {A: "login", L: 403, T: 200, P: 403, ADM: 200},

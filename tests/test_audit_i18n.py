@@ -272,6 +272,7 @@ DOMAIN_EVENTS = [  # (action, object type, after, the domain it belongs to)
     ("set_deadline", "period_deadline", {"due_on": "2026-07-05"}, "reports"),
     ("update", "unit", {"reporting_from": "2026-01-01"}, "reports"),
     ("create", "shared_resource", {"title": "Thư viện số"}, "resources"),
+    ("update", "dhis2_mapping", {"file": "dhis2.xlsx", "cells": 20, "communes": 2}, "dhis2"),
     ("update", "library_point", {"name": "Điểm mới"}, "points"),
     ("deactivate", "library_point", {"active": False}, "points"),
     ("login", "user_account", None, "users"),

@@ -80,6 +80,7 @@ OBJECT_TYPES = {
     "user_account": _l("User"),
     "login_throttle": _l("Login limit"),
     "unit": _l("Unit"),
+    "dhis2_mapping": _l("DHIS2 mapping"),
 }
 
 FIELDS = {
@@ -123,6 +124,10 @@ FIELDS = {
     "reason": _l("Reason"), "due_on": _l("Due on"),
     # resources
     "link": _l("Link"),
+    # the DHIS2 mapping
+    "org_unit_scheme": _l("DHIS2 org units named by"), "data_set": _l("DHIS2 data set"),
+    "attribute_option_combo": _l("DHIS2 attribute option combo"), "cells": _l("Visit cells mapped"),
+    "communes": _l("Communes mapped"), "points": _l("Library points mapped apart"),
     # users and logins
     "username": _l("Username"), "email": _l("Email"), "role": _l("Role"), "unit_id": _l("Unit"),
     "language": _l("Language"), "sessions": _l("Sessions ended"), "key": _l("Limit on"),
@@ -183,6 +188,7 @@ DOMAINS = {
     "points": (_l("Library points"), lambda: and_(
         _types("library_point"), not_(or_(_visit_actions, _visits_import, _equipment_import)))),
     "resources": (_l("Shared resources"), lambda: _types("shared_resource")),
+    "dhis2": (_l("DHIS2"), lambda: _types("dhis2_mapping")),
     "users": (_l("Users and logins"), lambda: or_(_types("user_account", "login_throttle"),
                                                   AuditEvent.object_type == "")),
 }

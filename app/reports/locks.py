@@ -95,6 +95,9 @@ def _begin_write() -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+begin_write = _begin_write  # for other domains' read-then-write transactions (app.dhis2)
+
+
 def refuse_if_locked(obj, *days: date) -> None:
     """Raise PeriodLocked when any of `days` lies in a locked period of `obj`'s
     commune. Periods are months: one day of each month is asked about.

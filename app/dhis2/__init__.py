@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("dhis2", __name__)
