@@ -1,7 +1,7 @@
 """DHIS2 mapping of a province
 
 Revision ID: d4e2a91c7b35
-Revises: f7be2197030f
+Revises: c29ecb146827
 Create Date: 2026-12-02 14:30:00.000000
 
 A province's mapping of our visit figures onto DHIS2: one dhis2_mapping per
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4e2a91c7b35'
-down_revision = 'f7be2197030f'
+down_revision = 'c29ecb146827'
 branch_labels = None
 depends_on = None
 
