@@ -127,12 +127,14 @@ FIELDS = {
     # the DHIS2 mapping
     "org_unit_scheme": _l("DHIS2 org units named by"), "data_set": _l("DHIS2 data set"),
     "attribute_option_combo": _l("DHIS2 attribute option combo"), "cells": _l("Visit cells mapped"),
-    "communes": _l("Communes mapped"), "points": _l("Library points mapped apart"),
+    "communes": _l("Communes mapped"),
     # users and logins
     "username": _l("Username"), "email": _l("Email"), "role": _l("Role"), "unit_id": _l("Unit"),
     "language": _l("Language"), "sessions": _l("Sessions ended"), "key": _l("Limit on"),
     "valid_to": _l("Valid until"), "successor_id": _l("Merged into"), "merged": _l("Communes merged"),
-    "moved_on": _l("Merger date"), "points": _l("Library points moved"), "users": _l("Users moved"),
+    "moved_on": _l("Merger date"),
+    # The library points a DHIS2 mapping names apart, or a merger moved: the action says which.
+    "points": _l("Library points"), "users": _l("Users moved"),
     "failures": _l("Failed attempts"), "locks": _l("Pauses"), "locked_until": _l("Paused until"),
 }
 
