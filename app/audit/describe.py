@@ -53,6 +53,10 @@ ACTIONS = {
     "tally_undo": _l("Tally undone"),
     "visits_set": _l("Visit counts entered"),
     "follow_up": _l("Unusual value followed up"),
+    "api_token_create": _l("API token made"),
+    "api_token_revoke": _l("API token revoked"),
+    "api_call": _l("Read through the API"),
+    "api_refused": _l("API call refused"),
 }
 
 OBJECT_TYPES = {
@@ -70,6 +74,7 @@ OBJECT_TYPES = {
     "user_account": _l("User"),
     "login_throttle": _l("Login limit"),
     "unit": _l("Unit"),
+    "api_token": _l("API token"),
 }
 
 FIELDS = {
@@ -112,6 +117,7 @@ FIELDS = {
     # users and logins
     "username": _l("Username"), "email": _l("Email"), "role": _l("Role"), "unit_id": _l("Unit"),
     "language": _l("Language"), "sessions": _l("Sessions ended"), "key": _l("Limit on"),
+    "path": _l("Address read"), "answer": _l("Answer (HTTP status)"), "prefix": _l("Token"),
     "failures": _l("Failed attempts"), "locks": _l("Pauses"), "locked_until": _l("Paused until"),
 }
 
@@ -130,7 +136,7 @@ CODES = {  # field → labels of its stored codes
 KIND_CODES = {"equipment_event": EVENT_KINDS, "shared_resource": RESOURCE_KINDS}
 MONEY = {"unit_value", "cost"}
 PERCENT = {"growth_target_min", "growth_target_max", "effective_target_min", "effective_target_max"}
-PLAIN = {"birth_year", "phone", "asset_code"}  # numbers or codes people typed: shown as typed
+PLAIN = {"birth_year", "phone", "asset_code", "answer", "path", "prefix"}  # shown as typed or as sent
 REFERENCES = {"commune_id": Unit, "unit_id": Unit, "point_id": LibraryPoint, "item_id": EquipmentItem,
               "session_id": TrainingSession, "recorded_by_id": User}
 ID_LISTS = {"item_ids", "attendance_ids"}
@@ -166,7 +172,7 @@ DOMAINS = {
     "points": (_l("Library points"), lambda: and_(
         _types("library_point"), not_(or_(_visit_actions, _visits_import, _equipment_import)))),
     "resources": (_l("Shared resources"), lambda: _types("shared_resource")),
-    "users": (_l("Users and logins"), lambda: or_(_types("user_account", "login_throttle"),
+    "users": (_l("Users and logins"), lambda: or_(_types("user_account", "login_throttle", "api_token"),
                                                   AuditEvent.object_type == "")),
 }
 
