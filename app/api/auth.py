@@ -77,6 +77,9 @@ def authenticate() -> None:
     if creator is None or not creator.is_active:
         g.api_refused = public_id
         raise _invalid(_("The account that made this token is deactivated."))
+    if not can(creator, "api.read"):  # e.g. a province officer who became a librarian: tokens read nothing
+        g.api_refused = public_id
+        raise _invalid(_("The account that made this token may no longer read through the API."))
     g.api_token, g.api_user = token, creator
     g._login_user = creator
     _count_call(token)
