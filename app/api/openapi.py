@@ -6,6 +6,7 @@ lets schemathesis call each route with what the document allows.
 """
 from app.equipment.models import CATEGORIES, CONDITIONS
 from app.params import MAX_ID
+from app.periods import FIRST_YEAR
 from app.units.models import CHECKLIST
 from app.visits.models import GROUPS, SERVICES
 
@@ -15,6 +16,7 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 DATE = {"type": "string", "format": "date"}
 COUNT = {"type": "integer", "minimum": 0}
+MAX_OFFSET = 10**6  # app.api.routes reads it from here
 
 
 def _ref(name: str) -> dict:
@@ -142,13 +144,17 @@ PARAMETERS = {
            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
     "kind": {"name": "kind", "in": "query", "description": "The period's kind (default month).",
              "schema": {"type": "string", "enum": ["month", "quarter", "year"]}},
-    "year": {"name": "year", "in": "query", "description": "The period's year; without it, the last ended "
-                                                           "period of the kind.", "schema": {"type": "integer"}},
-    "number": {"name": "number", "in": "query", "description": "The month (1–12) or the quarter (1–4).",
-               "schema": {"type": "integer"}},
+    "year": {"name": "year", "in": "query", "description": "The period's year, from 2000 to this year; without it, "
+                                                           "the last ended period of the kind. A period that has not "
+                                                           "begun is a bad_period.",
+             "schema": {"type": "integer", "minimum": FIRST_YEAR}},
+    "number": {"name": "number", "in": "query", "description": "The month (1–12) or the quarter (1–4); needed with "
+                                                               "a year, for a month or a quarter.",
+               "schema": {"type": "integer", "minimum": 1, "maximum": 12}},
     "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
                                                          "default": 50}},
-    "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+    "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET,
+                                                           "default": 0}},
     "commune": {"name": "commune", "in": "query", "description": "Only this commune's points.",
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
 }

@@ -15,11 +15,12 @@ from app.access import public
 from app.api import auth, bp, serializers
 from app.api import queries as api_queries
 from app.api.auth import BAD_PERIOD, BAD_REQUEST, ApiError, check
+from app.api.openapi import MAX_OFFSET
 from app.extensions import db
 from app.formatting import today_local
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 
-MAX_LIMIT, DEFAULT_LIMIT, MAX_OFFSET = 200, 50, 10**6
+MAX_LIMIT, DEFAULT_LIMIT = 200, 50
 HTTP_CODES = {400: BAD_REQUEST, 401: auth.INVALID_TOKEN, 404: auth.NOT_FOUND, 405: "method_not_allowed",
               429: auth.RATE_LIMITED}
 
