@@ -9,6 +9,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from tests.api_support import bearer, make_token
 from tests.conftest import post
+from tests.test_migrations import empty_database_url  # noqa: F401, F811  (a fixture)
 
 TOKEN_RE = re.compile(r'value="(stv_[0-9a-f]{10}_[A-Za-z0-9_-]+)"')
 
@@ -177,3 +178,26 @@ def test_the_audit_trail_describes_api_calls(app, client, world, as_user):
     as_user("province_staff_p")
     page = client.get("/audit").get_data(as_text=True)
     assert "/api/v1/provinces" in page
+
+
+def test_the_migration_upgrades_and_downgrades(empty_database_url):  # noqa: F811
+    from app import create_app
+    from config import TestConfig
+
+    class Fresh(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(Fresh)
+    runner = app.test_cli_runner()
+
+    def tables():
+        with app.app_context():
+            names = set(db.inspect(db.engine).get_table_names())
+            db.engine.dispose()
+            return names
+
+    for args, present in ((["db", "upgrade"], True), (["db", "downgrade", "f7be2197030f"], False),
+                          (["db", "upgrade"], True)):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert ("api_token" in tables()) is present, args
