@@ -201,3 +201,19 @@ def test_the_default_period_is_the_last_ended_month(app, client, world, tokens):
         body = client.get(f"/api/v1/points/{world.point_a.id}/figures?kind={kind}",
                           headers=bearer(tokens["province_staff_p"])).get_json()
         assert body["period"]["kind"] == kind
+
+
+def test_a_token_never_reads_beyond_its_creators_scope(app, client, world):
+    """An officer of P moved to Q: their token of P reads nothing of P (nor of Q: it is P's token)."""
+    from app.users.models import User
+
+    secret = make_token(app, world.province_staff_p.id, world.province_p.id)
+    with app.app_context():
+        db.session.get(User, world.province_staff_p.id).unit_id = world.province_q.id
+        db.session.commit()
+    headers = bearer(secret)
+    for path in LIST_ROUTES:
+        assert client.get(path, headers=headers).get_json()["items"] == [], path
+    for path, own, foreign in OBJECT_ROUTES:
+        for target in (own, foreign):
+            assert client.get(path.format(id=getattr(world, target).id), headers=headers).status_code == 404
