@@ -59,6 +59,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_ENABLED = True
 
+    # The JSON API (app.api): calls per token in each fixed window of API_RATE_WINDOW seconds.
+    API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
+    API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
+
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     # Flask-Babel resolves relative paths against app/, so give it an absolute one.

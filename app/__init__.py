@@ -139,6 +139,10 @@ def create_app(config_class=None):
     formatting.register(app)
     params.register(app)
 
+    from app.api import bp as api_bp
+    from app.api import pages as api_tokens_bp
+    from app.api import routes as _api_routes  # noqa: F401  (the API's routes, on app.api.bp)
+    from app.api import tokens as _api_tokens  # noqa: F401  (the token pages, on app.api.pages)
     from app.audit.routes import bp as audit_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.dhis2.routes import bp as dhis2_bp
@@ -153,7 +157,7 @@ def create_app(config_class=None):
     from app.visits.routes import bp as visits_bp
 
     for bp in (health_bp, users_bp, units_bp, dashboard_bp, equipment_bp, visits_bp, reports_bp, audit_bp, resources_bp,
-               training_bp, standards_bp, dhis2_bp):
+               training_bp, standards_bp, dhis2_bp, api_bp, api_tokens_bp):
         app.register_blueprint(bp)
 
     from app.backup import backup_command, restore_command
@@ -212,7 +216,8 @@ def create_app(config_class=None):
     def force_password_change():
         """A user whose password was reset must choose a new one before anything else."""
         if (
-            current_user.is_authenticated
+            request.blueprint != "api"  # the API takes no cookies: its user is its token's (app.api.auth)
+            and current_user.is_authenticated
             and current_user.must_change_password
             and request.endpoint not in ("users.change_password", "users.logout", "static", "health.healthz",
                                          "users.set_language")

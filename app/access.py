@@ -193,6 +193,10 @@ RULES = {
     "dhis2.view": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "dhis2.edit": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     "dhis2.export": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # The read-only JSON API: province staff make, list and revoke their province's tokens; a token reads
+    # what its creator may read, within the token's province (app.api.auth).
+    "api.tokens": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    "api.read": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     # Failed-login limits (accounts, addresses, devices) and lifting them.

@@ -177,6 +177,23 @@ MATRIX = {
     ("training.session_delete", "POST", ("session_a", "session_c")): {A: "login", L: 403, T: (OK, 403), P: (OK, 403), ADM: OK},
     # Only the uploader (here the session's trainer) confirms a batch.
     ("training.import_confirm", "POST", ("tbatch_a", "tbatch_c")): {A: "login", L: 403, T: (OK, 403), P: 403, ADM: OK},
+    # The JSON API answers bearer tokens only: a login cookie (or none) gets 401, whatever the role
+    # (tests/test_api.py covers tokens by role and province). Its OpenAPI document is public.
+    ("api.openapi", "GET", None): {A: 200, L: 200, T: 200, P: 200, ADM: 200},
+    ("api.provinces", "GET", None): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.province", "GET", ("province_p", "province_q")): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.province_figures", "GET", ("province_p", "province_q")): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.province_reports", "GET", ("province_p", "province_q")): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.communes", "GET", None): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.commune", "GET", ("commune_a", "commune_c")): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.commune_figures", "GET", ("commune_a", "commune_c")): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.points", "GET", None): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.point", "GET", ("point_a", "point_c")): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    ("api.point_figures", "GET", ("point_a", "point_c")): {A: 401, L: 401, T: 401, P: 401, ADM: 401},
+    # API tokens: province staff manage their province's, administrators any.
+    ("api_tokens.token_list", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("api_tokens.token_create", "POST", None): {A: "login", L: 403, T: 403, P: OK, ADM: OK},
+    ("api_tokens.token_revoke", "POST", ("token_p", "token_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
 }
 
 
@@ -218,6 +235,16 @@ def make_target(target, world):
     if target.split("_")[0] in ("session", "attendee", "tbatch"):
         return make_training_target(target, world)
     place = target.split("_")[1]
+    if target.startswith("token_"):
+        from app.api.models import ApiToken, digest, new_token
+
+        public_id, secret = new_token()
+        obj = ApiToken(name="Thống kê", public_id=public_id, secret_hash=digest(secret),
+                       province_id=getattr(world, f"province_{place}").id,
+                       created_by_id=getattr(world, f"province_staff_{place}").id)
+        db.session.add(obj)
+        db.session.commit()
+        return obj.id
     if target.startswith("resource_"):
         from app.resources.models import Resource
 

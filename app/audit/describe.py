@@ -61,6 +61,10 @@ ACTIONS = {
     "refuse_liquidation": _l("Liquidation refused"),
     "record_minutes": _l("Liquidation minutes recorded"),
     "liquidate": _l("Liquidated"),
+    "api_token_create": _l("API token made"),
+    "api_token_revoke": _l("API token revoked"),
+    "api_call": _l("Read through the API"),
+    "api_refused": _l("API call refused"),
 }
 
 OBJECT_TYPES = {
@@ -81,6 +85,7 @@ OBJECT_TYPES = {
     "login_throttle": _l("Login limit"),
     "unit": _l("Unit"),
     "dhis2_mapping": _l("DHIS2 mapping"),
+    "api_token": _l("API token"),
 }
 
 FIELDS = {
@@ -135,6 +140,7 @@ FIELDS = {
     "moved_on": _l("Merger date"),
     # The library points a DHIS2 mapping names apart, or a merger moved: the action says which.
     "points": _l("Library points"), "users": _l("Users moved"),
+    "path": _l("Address read"), "answer": _l("Answer (HTTP status)"), "prefix": _l("Token"),
     "failures": _l("Failed attempts"), "locks": _l("Pauses"), "locked_until": _l("Paused until"),
 }
 
@@ -153,7 +159,7 @@ CODES = {  # field → labels of its stored codes
 KIND_CODES = {"equipment_event": EVENT_KINDS, "shared_resource": RESOURCE_KINDS}
 MONEY = {"unit_value", "cost", "proceeds"}
 PERCENT = {"growth_target_min", "growth_target_max", "effective_target_min", "effective_target_max"}
-PLAIN = {"birth_year", "phone", "asset_code"}  # numbers or codes people typed: shown as typed
+PLAIN = {"birth_year", "phone", "asset_code", "answer", "path", "prefix"}  # shown as typed or as sent
 REFERENCES = {"commune_id": Unit, "unit_id": Unit, "point_id": LibraryPoint, "item_id": EquipmentItem,
               "session_id": TrainingSession, "recorded_by_id": User, "successor_id": Unit}
 ID_LISTS = {"item_ids", "attendance_ids"}
@@ -191,7 +197,7 @@ DOMAINS = {
         _types("library_point"), not_(or_(_visit_actions, _visits_import, _equipment_import)))),
     "resources": (_l("Shared resources"), lambda: _types("shared_resource")),
     "dhis2": (_l("DHIS2"), lambda: _types("dhis2_mapping")),
-    "users": (_l("Users and logins"), lambda: or_(_types("user_account", "login_throttle"),
+    "users": (_l("Users and logins"), lambda: or_(_types("user_account", "login_throttle", "api_token"),
                                                   AuditEvent.object_type == "")),
 }
 
