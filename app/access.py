@@ -124,6 +124,8 @@ RULES = {
     "equipment.import": lambda u, o: _in_own_commune(u, o) and getattr(o, "user_id", u.id) == u.id,
     "equipment.template": lambda u, o: u.role == LIBRARIAN,
     "equipment.export_province": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # Stock-take differences (not found, another condition, another quantity): province staff follow them up.
+    "equipment.differences": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # The equipment standard per point model: province staff of the province read and set it (with the
     # progress report's deadline and start date), follow the province's progress and print its report; a
     # point's gaps against it are read by whoever reads the point's register.

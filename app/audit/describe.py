@@ -49,6 +49,8 @@ ACTIONS = {
     "update_standard": _l("Equipment standard changed"),
     "stocktake_start": _l("Stock-take started"),
     "stocktake_complete": _l("Stock-take completed"),
+    "split": _l("Part of the lot split off"),
+    "merge": _l("Rows of a lot merged"),
     "tally": _l("Visit tallied"),
     "tally_undo": _l("Tally undone"),
     "visits_set": _l("Visit counts entered"),

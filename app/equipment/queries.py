@@ -82,6 +82,12 @@ def totals(query) -> dict:
     }
 
 
+def tile_totals(point_id: int, filters: dict) -> dict:
+    """totals() for the register's tiles: every condition counted, liquidated too, whatever the condition
+    filter (the list may hide liquidated items; the tile "0 liquidated" must not lie about them)."""
+    return totals(filtered_items(point_id, **{**filters, "condition": "all"}))
+
+
 def last_complete_stocktake(point_id: int):
     return db.session.scalar(
         select(StockTake).where(StockTake.point_id == point_id, StockTake.completed_at.is_not(None))
