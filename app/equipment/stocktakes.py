@@ -56,6 +56,7 @@ def record_finding(item: EquipmentItem, stocktake: StockTake, user_id: int, outc
     event = EquipmentEvent(item=item, kind="stocktake", occurred_on=today_local(), stock_take=stocktake,
                            outcome=outcome, new_condition=item.condition, description=description or "",
                            recorded_by_id=user_id)
+    db.session.add(event)  # before any audit row: its INSERT flushes the session
     if outcome == MISSING:
         event.quantity = 0
     elif outcome == OTHER_QUANTITY:
@@ -65,7 +66,6 @@ def record_finding(item: EquipmentItem, stocktake: StockTake, user_id: int, outc
         audit.record("update", item, before={"condition": item.condition}, after={"condition": condition},
                      unit_id=item.point.commune_id)
         item.condition = condition
-    db.session.add(event)
     db.session.flush()
     if outcome != PRESENT:
         audit.record("create", event, after={"item_id": item.id, "kind": "stocktake", "outcome": outcome,
