@@ -128,7 +128,7 @@ def merge_items(item: EquipmentItem, other: EquipmentItem) -> None:
     db.session.expire(other, ["events"])
     db.session.expire(item, ["events"])
     audit.record("merge", item, before=before,
-                 after={"quantity": item.quantity, "split_from_id": item.split_from_id, "merged": merged},
+                 after={"quantity": item.quantity, "split_from_id": item.split_from_id, "merged": [merged]},
                  unit_id=item.point.commune_id)
     audit.record("delete", other, before=merged, unit_id=item.point.commune_id)
     db.session.delete(other)
