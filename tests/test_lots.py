@@ -280,3 +280,18 @@ def test_migration_on_a_database_holding_data(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT funding_source FROM equipment_item")).scalar() == "other"
         db.engine.dispose()
+
+
+def test_the_item_pages_of_a_lot_are_sound_html(app, as_user, world):
+    from tests.test_html import problems_of
+
+    item = lot_of_ten(app, world)
+    client = as_user("librarian_a")
+    broken(client, item, 2)
+    broken(client, item, 3, version=version(app, item))
+    new = rows(app, world.point_a.id)[1][0]
+    post(client, f"/equipment/{new}/events", {"kind": "repair", "occurred_on": "05/03/2026",
+                                              "new_condition": "in_use", "version": version(app, new)})
+    for item_id in (r[0] for r in rows(app, world.point_a.id)):
+        response = client.get(f"/equipment/{item_id}")
+        assert problems_of(response.get_data(as_text=True)) == [], item_id

@@ -128,3 +128,25 @@ def test_findings_are_the_communes_librarians(app, as_user, world):
         login(client, getattr(world, user).name)
         assert finding(client, item, "missing").status_code == 403
     assert count(app, EquipmentEvent) == 0
+
+
+def test_the_pages_are_sound_html(app, as_user, world):
+    from tests.test_html import problems_of
+
+    lost = make_item(app, world.point_a.id, description="Máy chiếu", category="audio_visual")
+    here = make_item(app, world.point_a.id, description="Tủ sách", category="cabinet")
+    other = make_item(app, world.point_a.id, description="Ghế", category="chair", quantity=3)
+    client = as_user("librarian_a")
+    finding(client, lost, "missing")
+    post(client, f"/equipment/{here}/stocktake")
+    pages = [f"/points/{world.point_a.id}/stocktake", f"/equipment/{other}/stocktake/finding",
+             f"/equipment/{lost}/stocktake/finding", f"/equipment/{lost}"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200 and problems_of(response.get_data(as_text=True)) == [], path
+    partial = post(client, f"/equipment/{other}/stocktake", headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and problems_of(partial.get_data(as_text=True), True) == []
+    staff = app.test_client()
+    login(staff, world.province_staff_p.name)
+    response = staff.get(f"/provinces/{world.province_p.id}/stocktake-differences")
+    assert problems_of(response.get_data(as_text=True)) == []
