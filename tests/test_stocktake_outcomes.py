@@ -50,9 +50,11 @@ def test_the_province_lists_the_differences_per_commune(app, as_user, world):
     lost = make_item(app, world.point_a.id, description="Máy chiếu", category="audio_visual")
     fewer = make_item(app, world.point_b.id, description="Ghế nhựa", category="chair", quantity=20)
     fine = make_item(app, world.point_a.id, description="Tủ sách", category="cabinet")
+    worn = make_item(app, world.point_a.id, description="Máy in laser", category="printer")
     foreign = make_item(app, world.point_c.id, description="Máy tính tỉnh Q")
     for librarian, item, outcome, fields in (("librarian_a", lost, "missing", {}),
                                               ("librarian_b", fewer, "quantity", {"found_quantity": "18"}),
+                                              ("librarian_a", worn, "condition", {"new_condition": "under_repair"}),
                                               ("librarian_c", foreign, "missing", {})):
         client = app.test_client()
 
@@ -65,7 +67,8 @@ def test_the_province_lists_the_differences_per_commune(app, as_user, world):
     staff = app.test_client()
     login(staff, world.province_staff_p.name)
     page = staff.get(f"/provinces/{world.province_p.id}/stocktake-differences").get_data(as_text=True)
-    assert "Máy chiếu" in page and "Ghế nhựa" in page and "18" in page
+    assert "Máy chiếu" in page and "Ghế nhựa" in page and "18" in page and "Máy in laser" in page
+    assert page.count("<tr>") == 2 + 3  # a header row per commune, a row per difference
     assert "Tủ sách" not in page and "Máy tính tỉnh Q" not in page
     assert world.commune_a.name in page and world.commune_b.name in page
     assert staff.get(f"/provinces/{world.province_q.id}/stocktake-differences").status_code == 403

@@ -107,6 +107,14 @@ def merge_candidates(item: EquipmentItem) -> list[EquipmentItem]:
     return [other for other in related_rows(item) if mergeable(item, other)]
 
 
+def locked_rows(*ids: int) -> dict[int, EquipmentItem]:
+    """The rows `ids` as they are now, locked until the transaction ends (PostgreSQL: FOR UPDATE, in id order so
+    two merges of the same pair cannot deadlock; SQLite holds its one write lock from refuse_if_locked() on)."""
+    return {row.id: row for row in db.session.scalars(
+        select(EquipmentItem).where(EquipmentItem.id.in_(ids)).order_by(EquipmentItem.id)
+        .with_for_update().execution_options(populate_existing=True))}
+
+
 def merge_items(item: EquipmentItem, other: EquipmentItem) -> None:
     """Merge `other` into `item`: the quantities add, `other`'s events move to `item`, rows split off `other`
     now name `item` as their origin, and `other` is removed. Audited as "merge" on `item` (with `other`'s values)

@@ -261,8 +261,9 @@ def item_merge(item: EquipmentItem):
         abort(400)
     other_id = params.row_id(request.form.get("other"))
     refuse_if_locked(item, today_local())  # the write begins: nothing changes the two rows from here on
-    other = db.session.get(EquipmentItem, other_id) if other_id else None
-    if other is None or not lots.mergeable(item, other):
+    rows = lots.locked_rows(item.id, *([other_id] if other_id else []))
+    other = rows.get(other_id)
+    if item.id not in rows or other is None or not lots.mergeable(item, other):
         db.session.rollback()
         flash(_("These rows cannot be merged: only identical rows of one lot can (same point, category, "
                 "description, condition, funding source, received date and unit value)."), "error")
