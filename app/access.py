@@ -139,6 +139,8 @@ RULES = {
     # list of items at the end of their life (a point's list is read by whoever reads its register).
     "equipment.wear_settings": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     "equipment.end_of_life_province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    # Stock-take differences (not found, another condition, another quantity): province staff follow them up.
+    "equipment.differences": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
     # The equipment standard per point model: province staff of the province read and set it (with the
     # progress report's deadline and start date), follow the province's progress and print its report; a
     # point's gaps against it are read by whoever reads the point's register.

@@ -78,6 +78,11 @@ MATRIX = {
     ("equipment.stocktake_start", "POST", ("point_a", "point_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.stocktake_confirm", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
     ("equipment.import_confirm", "POST", ("batch_a", "batch_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    # Lots and stock-take findings: the librarian merges rows and records findings; province staff follow up.
+    ("equipment.item_merge", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("equipment.stocktake_finding", "GET", ("item_a", "item_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
+    ("equipment.stocktake_finding", "POST", ("item_a", "item_c")): {A: "login", L: (OK, 403), T: 403, P: 403, ADM: OK},
+    ("equipment.stocktake_differences", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
     # Deleting what was entered by mistake: an item by the commune's librarian or province staff; an event by
     # the librarian who recorded it (here librarian_a / librarian_c) or province staff.
     ("equipment.item_delete", "GET", ("item_a", "item_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, not_, or_, select
 
 from app.audit.models import AuditEvent
-from app.equipment.models import CATEGORIES, CONDITIONS, EVENT_KINDS, FUNDING_SOURCES, EquipmentItem
+from app.equipment.models import CATEGORIES, CONDITIONS, EVENT_KINDS, FUNDING_SOURCES, OUTCOMES, EquipmentItem
 from app.extensions import db
 from app.formatting import fmt_date, fmt_datetime, fmt_number, fmt_vnd
 from app.reports.models import STATES
@@ -49,6 +49,8 @@ ACTIONS = {
     "update_standard": _l("Equipment standard changed"),
     "stocktake_start": _l("Stock-take started"),
     "stocktake_complete": _l("Stock-take completed"),
+    "split": _l("Part of the lot split off"),
+    "merge_rows": _l("Rows of a lot merged"),
     "tally": _l("Visit tallied"),
     "tally_undo": _l("Tally undone"),
     "visits_set": _l("Visit counts entered"),
@@ -102,6 +104,8 @@ FIELDS = {
     "decision_date": _l("Decision date"), "decision_issuer": _l("Issued by"),
     "minutes_date": _l("Date of the minutes"), "council": _l("Liquidation council (members)"),
     "proceeds": _l("Proceeds (VND)"),
+    "outcome": _l("Finding"), "split_from_id": _l("Split from"), "split_off": _l("Split off as"),
+    "split_quantity": _l("Quantity split off"), "merged_row": _l("Row merged into this one"), "id": _l("Number"),
     # library points and units
     "commune_id": _l("Commune"), "name": _l("Name"), "address": _l("Address"), "opened_on": _l("Opened on"),
     "active": _l("Active"), **CHECKLIST,
@@ -154,13 +158,14 @@ CODES = {  # field → labels of its stored codes
     "category": CATEGORIES, "condition": CONDITIONS, "old_condition": CONDITIONS, "new_condition": CONDITIONS,
     "funding_source": FUNDING_SOURCES, "model": POINT_MODELS, "service": SERVICES, "reader_group": GROUPS,
     "topic": TOPICS, "gender": GENDERS, "status": STATES, "role": ROLES, "language": LANGUAGES,
-    "reason": LOGIN_FAILURES, "source": IMPORT_SOURCES, "state": FLAG_STATES,
+    "reason": LOGIN_FAILURES, "source": IMPORT_SOURCES, "state": FLAG_STATES, "outcome": OUTCOMES,
 }
 KIND_CODES = {"equipment_event": EVENT_KINDS, "shared_resource": RESOURCE_KINDS}
 MONEY = {"unit_value", "cost", "proceeds"}
 PERCENT = {"growth_target_min", "growth_target_max", "effective_target_min", "effective_target_max"}
 PLAIN = {"birth_year", "phone", "asset_code", "answer", "path", "prefix"}  # shown as typed or as sent
 REFERENCES = {"commune_id": Unit, "unit_id": Unit, "point_id": LibraryPoint, "item_id": EquipmentItem,
+              "split_from_id": EquipmentItem, "split_off": EquipmentItem,
               "session_id": TrainingSession, "recorded_by_id": User, "successor_id": Unit}
 ID_LISTS = {"item_ids", "attendance_ids"}
 CELL = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\w+):(\w+)$")  # a visit cell of "visits_set": day:service:group

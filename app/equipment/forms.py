@@ -9,6 +9,10 @@ from app.equipment.models import (
     CONDITIONS,
     EVENT_KINDS,
     FUNDING_SOURCES,
+    MISSING,
+    OTHER_CONDITION,
+    OTHER_QUANTITY,
+    OUTCOMES,
     RECORDABLE_KINDS,
 )
 from app.forms_base import (
@@ -67,10 +71,22 @@ class EventForm(VersionedForm):
                                 validators=[Optional()])
     cost = LocalIntegerField(_l("Cost (VND)"), validators=[Optional(), NumberRange(min=0, max=MAX_VND)],
                              render_kw={"inputmode": "numeric", "min": 0})
+    quantity = LocalIntegerField(_l("How many of them"), validators=[Optional(), NumberRange(min=1, max=10000)],
+                                 description=_l("Leave empty for all. Fewer than all with a new condition: "
+                                                "they become a row of their own."),
+                                 render_kw={"inputmode": "numeric", "min": 1})
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), no_control_chars],
                                 render_kw={"rows": 2})
 
     condition_now = None  # the item's condition, set by the route: choosing it again changes nothing
+    quantity_now = None  # the item's quantity, set by the route
+
+    def validate_quantity(self, field):
+        from app.formatting import fmt_number
+
+        if field.data is not None and self.quantity_now is not None and field.data > self.quantity_now:
+            raise ValidationError(_l("This row holds %(num)s. Enter at most %(num)s, or leave empty for all.",
+                                     num=fmt_number(self.quantity_now)))
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -106,3 +122,34 @@ class RegisterFilterForm(FilterForm):
     year = LocalIntegerField(_l("Received in year"), validators=[Optional(), YearRange(min=1950, max=2100)],
                              render_kw={"inputmode": "numeric"})
 
+
+
+class StocktakeFindingForm(VersionedForm):
+    """What a stock-take found of an item, when it is not there as the register says."""
+
+    outcome = SelectField(_l("What was found"), choices=[(k, OUTCOMES[k]) for k in (MISSING, OTHER_CONDITION,
+                                                                                     OTHER_QUANTITY)])
+    new_condition = SelectField(_l("Condition found"),
+                                choices=[("", _l("— choose —"))] + [(k, CONDITIONS[k]) for k in ACTIVE_CONDITIONS],
+                                validators=[Optional()])
+    found_quantity = LocalIntegerField(_l("Quantity found"), validators=[Optional(), NumberRange(min=1, max=10000)],
+                                       render_kw={"inputmode": "numeric", "min": 1})
+    description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000), no_control_chars],
+                                render_kw={"rows": 2})
+
+    condition_now = None  # set by the route
+    quantity_now = None
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.outcome.data == OTHER_CONDITION and self.new_condition.data in ("", None, self.condition_now):
+            self.new_condition.errors = [*self.new_condition.errors,
+                                         _l("Choose the condition found, different from the registered one.")]
+            ok = False
+        if self.outcome.data == OTHER_QUANTITY and self.found_quantity.data in (None, self.quantity_now):
+            if not self.found_quantity.errors:
+                self.found_quantity.errors = [*self.found_quantity.errors, _l(
+                    "Enter the quantity found, different from the registered one (nothing found: choose "
+                    "“Not found”).")]
+            ok = False
+        return ok

@@ -41,7 +41,10 @@ CONDITIONS = {
 ACTIVE_CONDITIONS = (IN_USE, BROKEN, UNDER_REPAIR)
 FUNDING_SOURCES = {
     "bmgf": _l("BMGF project"),
+    "central": _l("Central budget"),
     "province": _l("Province budget"),
+    # Districts existed until 2025: items they funded keep that source.
+    "district": _l("District budget"),
     "commune": _l("Commune budget"),
     "donation": _l("Donation / xã hội hóa"),
     "other": _l("Other"),
@@ -59,6 +62,16 @@ EVENT_KINDS = {
 # Kinds a person records from the item page (stock-take and restore have their own pages; a liquidation is
 # recorded with the minutes of a liquidation decided by the province, app.equipment.liquidation, by no one directly).
 RECORDABLE_KINDS = ("maintenance", "repair", "replacement", "upgrade", "condition_change")
+# What a stock-take found of an item (equipment_event.outcome on its "stocktake" event): there as the register
+# says; not found; there in another condition (the item takes it); there in another number (the event keeps the
+# number found, the register keeps its own until the difference is dealt with). See app/equipment/stocktakes.py.
+PRESENT, MISSING, OTHER_CONDITION, OTHER_QUANTITY = "present", "missing", "condition", "quantity"
+OUTCOMES = {
+    PRESENT: _l("Present as registered"),
+    MISSING: _l("Not found"),
+    OTHER_CONDITION: _l("Found in another condition"),
+    OTHER_QUANTITY: _l("Found in another quantity"),
+}
 
 
 def _in(column, values) -> str:
@@ -77,6 +90,7 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
                         name="received_precision"),
         Index("ix_equipment_item_point_condition", "point_id", "condition"),
         Index("ix_equipment_item_point_category", "point_id", "category"),
+        Index("ix_equipment_item_split_from", "split_from_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,8 +108,11 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
     received_precision: Mapped[str | None] = mapped_column(String(5))
     unit_value: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The row this one was split off from (part of a lot: app/equipment/lots.py).
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_item.id"))
 
     point: Mapped[LibraryPoint] = relationship()
+    split_from: Mapped["EquipmentItem | None"] = relationship(remote_side=[id])
     events: Mapped[list["EquipmentEvent"]] = relationship(
         back_populates="item", order_by="(EquipmentEvent.created_at.desc(), EquipmentEvent.id.desc())",  # as recorded
         cascade="all, delete-orphan",
@@ -161,6 +178,8 @@ class EquipmentEvent(db.Model):
     __table_args__ = (
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),
+        CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
         Index("ix_equipment_event_item_date", "item_id", "occurred_on"),
         Index("ix_equipment_event_stock_take", "stock_take_id", "item_id"),
     )
@@ -174,6 +193,10 @@ class EquipmentEvent(db.Model):
     old_condition: Mapped[str | None] = mapped_column(String(20))
     new_condition: Mapped[str | None] = mapped_column(String(20))
     stock_take_id: Mapped[int | None] = mapped_column(ForeignKey("stock_take.id"))
+    # How many of the item the event concerned (NULL: all of it); on a stock-take, how many were found.
+    quantity: Mapped[int | None]
+    # A stock-take's finding (OUTCOMES); NULL on other events.
+    outcome: Mapped[str | None] = mapped_column(String(10))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -188,3 +211,7 @@ class EquipmentEvent(db.Model):
     @property
     def kind_label(self) -> str:
         return str(EVENT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def outcome_label(self) -> str:
+        return str(OUTCOMES.get(self.outcome, self.outcome or ""))

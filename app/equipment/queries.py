@@ -67,25 +67,34 @@ def _computer_columns(item):
     )
 
 
-# The register's totals, as columns over the item table: built once, not per request.
-_TOTAL_COLUMNS = (
-    func.count(),
+# The register's tiles, as columns over the item table: built once, not per request.
+_TILE_COLUMNS = (
     *[func.coalesce(func.sum(case((EquipmentItem.condition == c, EquipmentItem.quantity), else_=0)), 0)
       for c in CONDITIONS],
     *_computer_columns(EquipmentItem),
 )
 
 
-def totals(query) -> dict:
-    """Over the items `query` (a filtered_items() select) selects: how many rows
-    (the pager's count), quantities by condition, and computers (owned, in use, online)."""
-    row = db.session.execute(select(*_TOTAL_COLUMNS).where(query.whereclause)).one()
+def totals(query, listed=None) -> dict:
+    """Over the items `query` (a filtered_items() select) selects: quantities by
+    condition and computers (owned, in use, online); and as "rows", how many of
+    them also meet `listed` (a where clause; all of them when None)."""
+    count = func.count() if listed is None else func.coalesce(func.sum(case((listed, 1), else_=0)), 0)
+    row = db.session.execute(select(count, *_TILE_COLUMNS).where(query.whereclause)).one()
     n = len(CONDITIONS)
     return {
         "rows": row[0],
         "by_condition": dict(zip(CONDITIONS, row[1:n + 1], strict=True)),
         "computers": row[n + 1], "computers_in_use": row[n + 2], "computers_online": row[n + 3],
     }
+
+
+def tile_totals(point_id: int, filters: dict) -> dict:
+    """The register's tiles and its pager's count, in one statement. The tiles count every condition,
+    liquidated too, whatever the condition filter (the list may hide liquidated items; the tile
+    "0 liquidated" must not lie about them); "rows" is how many items the list shows."""
+    return totals(filtered_items(point_id, **{**filters, "condition": "all"}),
+                  listed=filtered_items(point_id, **filters).whereclause)
 
 
 def last_complete_stocktake(point_id: int):

@@ -8,8 +8,8 @@ from app.access import login_required_for, requires
 from app.audit import models as audit
 from app.deleting import confirm_delete, local_day
 from app.editing import CONFLICT, conflict, shown
-from app.equipment import bp, liquidation, queries
-from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm
+from app.equipment import bp, liquidation, lots, queries, stocktakes
+from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm, StocktakeFindingForm
 from app.equipment.io import EquipmentImporter, asset_code_taken, export_headers, export_rows, workbook_sheets
 from app.equipment.models import (
     CATEGORIES,
@@ -21,13 +21,12 @@ from app.equipment.models import (
     EquipmentItem,
     StockTake,
 )
-from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, totals
+from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, tile_totals
 from app.extensions import db
-from app.formatting import add_label_filters, fmt_date, labels, today_local
+from app.formatting import add_label_filters, fmt_date, fmt_number, labels, today_local
 from app.forms_base import EmptyForm, own_ids
 from app.htmx import is_fragment_request, redirect, render, render_form_errors, saved
 from app.imports import pipeline as imports
-from app.models_base import utcnow
 from app.reports.locks import refuse_if_locked
 from app.spreadsheets import csv_response, workbook_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
@@ -77,9 +76,8 @@ def _filters():
 @requires("equipment.view", load=LibraryPoint)
 def register(point: LibraryPoint):
     form, filters = _filters()
-    query = filtered_items(point.id, **filters)
-    summed = totals(query)
-    items, page, pages, count = page_of(query, params.page(), total=summed["rows"])
+    summed = tile_totals(point.id, filters)
+    items, page, pages, count = page_of(filtered_items(point.id, **filters), params.page(), total=summed["rows"])
     args = {k: v for k, v in filters.items() if v}
     return render("equipment/register.html", "equipment/_partials/_register.html",
                   point=point, items=items, page=page, pages=pages, count=count, filters=form, args=args,
@@ -90,7 +88,7 @@ def register(point: LibraryPoint):
 @requires("equipment.view", load=LibraryPoint)
 def register_totals(point: LibraryPoint):
     _form, filters = _filters()
-    return render("equipment/_partials/_totals.html", point=point, totals=totals(filtered_items(point.id, **filters)),
+    return render("equipment/_partials/_totals.html", point=point, totals=tile_totals(point.id, filters),
                   args={k: v for k, v in filters.items() if v})
 
 
@@ -160,6 +158,8 @@ def _item_page(item: EquipmentItem, status: int = 200, event_form=None, restore_
     page's forms carry the item's current version)."""
     return render("equipment/item_detail.html", item=item, history=audit.history_of(item), status=status,
                   deletable_kinds=RECORDABLE_KINDS, open_line=liquidation.open_line_of(item.id),
+                  events=lots.history_of(item),
+                  lot=lots.related_rows(item), mergeable=lots.merge_candidates(item), merge_form=EmptyForm(),
                   event_form=event_form or EventForm(formdata=None, occurred_on=today_local()),
                   restore_form=restore_form or RestoreForm(formdata=None, occurred_on=today_local()))
 
@@ -217,7 +217,7 @@ def event_create(item: EquipmentItem):
     if item.condition == LIQUIDATED:
         return _liquidated_refusal(item)
     form = EventForm()
-    form.condition_now = item.condition
+    form.condition_now, form.quantity_now = item.condition, item.quantity
     if not form.validate_on_submit():
         return _item_page(item, status=422, event_form=form)
     if form.is_stale(item):
@@ -228,8 +228,13 @@ def event_create(item: EquipmentItem):
     refuse_if_locked(item, form.occurred_on.data)
     old = item.condition
     new = form.new_condition.data or None
+    quantity, whole = form.quantity.data, item
+    if quantity is not None and quantity < item.quantity and new and new != old:
+        # Part of the lot goes another way: it becomes a row of its own, which the event is about.
+        item = lots.split_item(item, quantity)
     event = EquipmentEvent(item=item, kind=form.kind.data, occurred_on=form.occurred_on.data, cost=form.cost.data,
-                           description=form.description.data or "", recorded_by_id=current_user.id)
+                           quantity=quantity, description=form.description.data or "",
+                           recorded_by_id=current_user.id)
     db.session.add(event)  # before any audit row: its INSERT flushes the session
     if new and new != old:
         # The item and its event change in one transaction.
@@ -237,10 +242,39 @@ def event_create(item: EquipmentItem):
         item.condition = new
         audit.record("update", item, before={"condition": old}, after={"condition": new}, unit_id=item.point.commune_id)
     audit.record("create", event, after={"item_id": item.id, "kind": event.kind, "occurred_on": event.occurred_on,
-                                         "cost": event.cost, "new_condition": event.new_condition},
+                                         "cost": event.cost, "new_condition": event.new_condition,
+                                         "quantity": event.quantity},
                  unit_id=item.point.commune_id)
     db.session.commit()
+    if item is not whole:
+        return saved(url_for("equipment.item_detail", id=item.id), _(
+            "Recorded: %(kind)s. %(part)s of %(all)s are now a row of their own (this page); the other %(rest)s "
+            "stay on the original row.", kind=event.kind_label, part=fmt_number(item.quantity),
+            all=fmt_number(item.quantity + whole.quantity), rest=fmt_number(whole.quantity)))
     return saved(url_for("equipment.item_detail", id=item.id), _("Recorded: %(kind)s.", kind=event.kind_label))
+
+
+@bp.post("/equipment/<int:id>/merge")
+@requires("equipment.edit", load=EquipmentItem)
+def item_merge(item: EquipmentItem):
+    """Merges another row of the same lot (form field `other`), identical again, into this one."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    other_id = params.row_id(request.form.get("other"))
+    refuse_if_locked(item, today_local())  # the write begins: nothing changes the two rows from here on
+    rows = lots.locked_rows(item.id, *([other_id] if other_id else []))
+    other = rows.get(other_id)
+    if item.id not in rows or other is None or not lots.mergeable(item, other):
+        db.session.rollback()
+        flash(_("These rows cannot be merged: only identical rows of one lot can (same point, category, "
+                "description, condition, funding source, received date and unit value)."), "error")
+        return redirect(url_for("equipment.item_detail", id=item.id))
+    lots.merge_items(item, other)
+    db.session.commit()
+    return saved(url_for("equipment.item_detail", id=item.id),
+                 _("The rows were merged: %(item)s now holds %(num)s.", item=item.description,
+                   num=fmt_number(item.quantity)))
 
 
 @bp.post("/equipment/<int:id>/restore")
@@ -302,6 +336,7 @@ def item_delete(item: EquipmentItem):
         before = {**audit.snapshot(item, ITEM_FIELDS),
                   "events": [audit.snapshot(event, EVENT_FIELDS) for event in item.events]}
         audit.record("delete", item, before=before, unit_id=item.point.commune_id)
+        lots.detach(item)  # rows split off it keep their place in the lot
         db.session.delete(item)  # its events with it (ORM cascade)
         return _("%(item)s was deleted from the register.", item=item.description)
 
@@ -367,7 +402,7 @@ def stocktake(point: LibraryPoint):
     current = queries.open_stocktake(point.id)
     return render("equipment/stocktake.html", point=point, items=queries.active_items(point.id), current=current,
                   confirmed=queries.confirmed_ids(current), last=queries.last_complete_stocktake(point.id),
-                  form=EmptyForm())
+                  findings=stocktakes.findings(current), form=EmptyForm())
 
 
 @bp.post("/points/<int:id>/stocktake")
@@ -394,26 +429,65 @@ def stocktake_confirm(item: EquipmentItem):
         return _liquidated_refusal(item)
     refuse_if_locked(item, today_local())
     point = item.point
-    current = queries.open_stocktake(point.id)
-    if current is None:
-        current = StockTake(point=point, started_on=today_local(), started_by_id=current_user.id)
-        db.session.add(current)
-        db.session.flush()
-    if item.id not in queries.confirmed_ids(current):
-        db.session.add(EquipmentEvent(item=item, kind="stocktake", occurred_on=today_local(), stock_take=current,
-                                      new_condition=item.condition, recorded_by_id=current_user.id))
-        db.session.flush()
-    active_ids = queries.active_item_ids(point.id)
-    # Complete when every item active now is confirmed (not merely as many confirmations).
-    completed = active_ids <= queries.confirmed_ids(current)
-    if completed:
-        current.completed_at = utcnow()
-        audit.record("stocktake_complete", current, after={"items": len(active_ids)}, unit_id=point.commune_id)
+    current = stocktakes.current_or_new(point, current_user.id)
+    stocktakes.record_finding(item, current, current_user.id)
+    completed = stocktakes.complete_if_done(current, point)
     db.session.commit()
-    if completed:
-        flash(_("Stock-take complete: all %(num)d items confirmed.", num=len(active_ids)), "success")
+    if completed is not None:
+        flash(_("Stock-take complete: all %(num)d items confirmed.", num=completed), "success")
     return saved(url_for("equipment.stocktake", id=point.id), None, "equipment/_partials/_stocktake_row.html",
-                 item=item, is_confirmed=True, trigger="stocktake-changed", form=EmptyForm())
+                 item=item, is_confirmed=True, finding=stocktakes.findings(current).get(item.id),
+                 trigger="stocktake-changed", form=EmptyForm())
+
+
+FINDING_PAGE = "equipment/stocktake_finding.html"
+
+
+@bp.route("/equipment/<int:id>/stocktake/finding", methods=["GET", "POST"])
+@requires("equipment.edit", load=EquipmentItem)
+def stocktake_finding(item: EquipmentItem):
+    """The item is not there as the register says: not found, in another condition, or in another number."""
+    if item.condition == LIQUIDATED:
+        return _liquidated_refusal(item)
+    current = queries.open_stocktake(item.point_id)
+    finding = stocktakes.findings(current).get(item.id)
+    if request.method == "GET":
+        return render(FINDING_PAGE, item=item, finding=finding, form=StocktakeFindingForm(formdata=None))
+    form = StocktakeFindingForm()
+    form.condition_now, form.quantity_now = item.condition, item.quantity
+    if not form.validate_on_submit():
+        return render(FINDING_PAGE, item=item, finding=finding, form=form, status=422)
+    if form.is_stale(item):
+        form.form_errors.append(str(CONFLICT))
+        return render(FINDING_PAGE, item=item, finding=finding, form=form, status=409)
+    if finding is not None:
+        form.form_errors.append(_("This stock-take already has a finding for %(item)s.", item=item.description))
+        return render(FINDING_PAGE, item=item, finding=finding, form=form, status=409)
+    refuse_if_locked(item, today_local())
+    point = item.point
+    current = stocktakes.current_or_new(point, current_user.id)
+    event = stocktakes.record_finding(item, current, current_user.id, form.outcome.data,
+                                      condition=form.new_condition.data or None, quantity=form.found_quantity.data,
+                                      description=form.description.data or "")
+    completed = stocktakes.complete_if_done(current, point)
+    db.session.commit()
+    if completed is not None:
+        flash(_("Stock-take complete: all %(num)d items confirmed.", num=completed), "success")
+    return saved(url_for("equipment.stocktake", id=point.id) + f"#stocktake-{item.id}",
+                 _("Recorded for %(item)s: %(finding)s.", item=item.description, finding=event.outcome_label))
+
+
+@bp.get("/provinces/<int:id>/stocktake-differences")
+@requires("equipment.differences", load=Unit)
+def stocktake_differences(province: Unit):
+    """Per commune of the province, what each point's latest stock-take found different from the register."""
+    if province.kind != PROVINCE:
+        abort(404)
+    rows = stocktakes.differences(province.id)
+    by_commune = {}
+    for row in rows:
+        by_commune.setdefault(row["commune"], []).append(row)
+    return render("equipment/stocktake_differences.html", province=province, by_commune=by_commune)
 
 
 # --- Import ----------------------------------------------------------------------------
