@@ -151,9 +151,10 @@ def test_a_partial_quantity_splits_off_a_liquidated_lot(app, world):
         rows = db.session.scalars(select(EquipmentItem).order_by(EquipmentItem.id)).all()
         assert [(r.quantity, r.condition) for r in rows] == [(3, "in_use"), (2, "liquidated")]
         kept, lot = rows
+        # Split off the lot (app.equipment.lots.split_item): linked to its origin, under the next free code.
         assert (lot.description, lot.unit_value, lot.asset_code, lot.received_on) == (
-            "Ghế nhựa", 90_000, "GH-01", date(2015, 3, 1))
-        assert lot.point_id == kept.point_id
+            "Ghế nhựa", 90_000, "GH-01/2", date(2015, 3, 1))
+        assert lot.point_id == kept.point_id and lot.split_from_id == kept.id
         line = db.session.scalar(select(LiquidationLine))
         assert line.item_id == kept.id and line.event.item_id == lot.id and line.quantity == 2
     assert liquidated_count(app, world.point_a.id) == 1

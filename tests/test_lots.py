@@ -295,11 +295,12 @@ def test_the_item_pages_of_a_lot_are_sound_html(app, as_user, world):
         assert problems_of(response.get_data(as_text=True)) == [], item_id
 
 
-def test_liquidating_one_of_a_lot_leaves_the_rest_in_use(app, as_user, world):
+def test_part_of_a_lot_is_liquidated_only_by_decision(app, as_user, world):
+    """A liquidation is recorded by the minutes of a decided proposal (tests/test_liquidation.py splits a
+    lot that way); the item page's event form no longer takes one, whole or part."""
     item = lot_of_ten(app, world)
     client = as_user("librarian_a")
     assert post(client, f"/equipment/{item}/events", {"kind": "liquidation", "occurred_on": "02/03/2026",
                                                       "quantity": "1", "description": "Hỏng không sửa được",
-                                                      "version": "1"}).status_code == 303
-    assert [r[1:3] for r in rows(app, world.point_a.id)] == [(9, "in_use"), (1, "liquidated")]
-    assert totals_of(app, world.point_a.id)[0] == {"in_use": 9, "liquidated": 1}
+                                                      "version": "1"}).status_code == 422
+    assert [r[1:3] for r in rows(app, world.point_a.id)] == [(10, "in_use")]

@@ -19,6 +19,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import models as audit
+from app.equipment import lots
 from app.equipment.models import LIQUIDATED, EquipmentEvent, EquipmentItem, _in
 from app.extensions import db
 from app.models_base import TimestampMixin, UTCDateTime, VersionMixin, utcnow
@@ -128,9 +129,7 @@ class Refusal(Exception):
 PROPOSAL_FIELDS = ("point_id", "reason", "evidence")
 DECISION_FIELDS = ("decision_number", "decision_date", "decision_issuer", "comment")
 MINUTES_FIELDS = ("minutes_date", "council", "proceeds")
-# What a lot split off an item keeps of it (all but its quantity, condition and history).
-COPIED_FIELDS = ("point_id", "category", "description", "asset_code", "internet_connected", "funding_source",
-                 "received_on", "received_precision", "unit_value", "notes", "created_at")
+
 
 
 # --- Reading ---------------------------------------------------------------------------------------
@@ -272,24 +271,13 @@ def record_minutes(proposal: LiquidationProposal, *, user, minutes_date: date, c
 
 def liquidate_quantity(item: EquipmentItem, quantity: int, *, occurred_on: date, description: str,
                        user) -> tuple[EquipmentItem, EquipmentEvent]:
-    """Liquidate `quantity` of `item`: the whole item when it is all of it; else the item keeps the
-    rest and a new row (the item's fields, the quantity liquidated) is liquidated. One liquidation
-    event on the row liquidated, audited; the caller commits. (When lots can be split by quantity
-    elsewhere, the split below becomes that shared split.)"""
+    """Liquidate `quantity` of `item`: the whole item when it is all of it; else the part is split off
+    the lot (app.equipment.lots.split_item: a new row linked to its origin, the item keeping the rest)
+    and that row is liquidated. One liquidation event on the row liquidated, audited; the caller commits."""
     if not 1 <= quantity <= item.quantity:
         raise Refusal(check_quantity(item, quantity))
     commune_id = item.point.commune_id
-    if quantity == item.quantity:
-        target = item
-    else:
-        target = EquipmentItem(**{name: getattr(item, name) for name in COPIED_FIELDS}, quantity=quantity,
-                               condition=item.condition)
-        db.session.add(target)
-        before = item.quantity
-        item.quantity -= quantity
-        audit.record("update", item, before={"quantity": before}, after={"quantity": item.quantity},
-                     unit_id=commune_id)
-        audit.record("create", target, after={"item_id": item.id, "quantity": quantity}, unit_id=commune_id)
+    target = item if quantity == item.quantity else lots.split_item(item, quantity)
     old = target.condition
     target.condition = LIQUIDATED
     event = EquipmentEvent(item=target, kind="liquidation", occurred_on=occurred_on, description=description,
