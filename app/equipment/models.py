@@ -74,6 +74,8 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
         CheckConstraint(_in("funding_source", FUNDING_SOURCES), name="funding_source"),
         CheckConstraint("received_precision IS NULL OR received_precision IN ('day', 'month')",
                         name="received_precision"),
+        CheckConstraint("maintenance_months IS NULL OR (maintenance_months >= 0 AND maintenance_months <= 120)",
+                        name="maintenance_months"),
         Index("ix_equipment_item_point_condition", "point_id", "condition"),
         Index("ix_equipment_item_point_category", "point_id", "category"),
     )
@@ -93,6 +95,9 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
     received_precision: Mapped[str | None] = mapped_column(String(5))
     unit_value: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Months between two maintenances of this item, overriding its province's interval for its category
+    # (app.equipment.maintenance_queries); NULL: the province's, 0: no scheduled maintenance.
+    maintenance_months: Mapped[int | None]
 
     point: Mapped[LibraryPoint] = relationship()
     events: Mapped[list["EquipmentEvent"]] = relationship(

@@ -39,8 +39,16 @@ add_label_filters(bp, condition=CONDITIONS, category=CATEGORIES, funding=FUNDING
 
 
 ITEM_FIELDS = ("point_id", "category", "description", "asset_code", "quantity", "condition", "internet_connected",
-               "funding_source", "received_on", "unit_value", "notes")
+               "funding_source", "received_on", "unit_value", "notes", "maintenance_months")
 CHANGED = "equipment-changed"  # the htmx event that refreshes the register's totals
+
+
+def back_to() -> str | None:
+    """The page a form asks to return to after saving (`next`, a path on this
+    site): the phone page of a label (app.equipment.labels) posts here."""
+    from app.users.routes import safe_next
+
+    return safe_next(request.form.get("next"))
 
 
 # --- The register -------------------------------------------------------------
@@ -156,7 +164,10 @@ def item_detail(item: EquipmentItem):
 def _item_page(item: EquipmentItem, status: int = 200, event_form=None, restore_form=None):
     """The item's page, with the event or restore form that was posted (the
     page's forms carry the item's current version)."""
+    from app.equipment.maintenance_queries import next_due
+
     return render("equipment/item_detail.html", item=item, history=audit.history_of(item), status=status,
+                  next_maintenance=next_due(item),
                   deletable_kinds=RECORDABLE_KINDS,
                   event_form=event_form or EventForm(formdata=None, occurred_on=today_local()),
                   restore_form=restore_form or RestoreForm(formdata=None, occurred_on=today_local()))
@@ -238,7 +249,8 @@ def event_create(item: EquipmentItem):
                                          "cost": event.cost, "new_condition": event.new_condition},
                  unit_id=item.point.commune_id)
     db.session.commit()
-    return saved(url_for("equipment.item_detail", id=item.id), _("Recorded: %(kind)s.", kind=event.kind_label))
+    return saved(back_to() or url_for("equipment.item_detail", id=item.id),
+                 _("Recorded: %(kind)s.", kind=event.kind_label))
 
 
 @bp.post("/equipment/<int:id>/restore")
@@ -404,7 +416,10 @@ def stocktake_confirm(item: EquipmentItem):
     db.session.commit()
     if completed:
         flash(_("Stock-take complete: all %(num)d items confirmed.", num=len(active_ids)), "success")
-    return saved(url_for("equipment.stocktake", id=point.id), None, "equipment/_partials/_stocktake_row.html",
+    if not completed and back_to():
+        flash(_("%(item)s is confirmed in the stock-take.", item=item.description), "success")
+    return saved(back_to() or url_for("equipment.stocktake", id=point.id), None,
+                 "equipment/_partials/_stocktake_row.html",
                  item=item, is_confirmed=True, trigger="stocktake-changed", form=EmptyForm())
 
 
@@ -449,3 +464,7 @@ def export_province(province: Unit, fmt: str):
         abort(404)
     return _export(fmt, f"thiet-bi-tinh-{province.code}-{today_local():%Y%m%d}",
                    province_point_ids(province.id, current_user))
+
+
+from app.equipment import labels as _labels  # noqa: E402,F401  (the label sheet and /a/<code>, on this blueprint)
+from app.equipment import maintenance as _maintenance  # noqa: E402,F401  (maintenance schedules)
