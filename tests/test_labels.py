@@ -202,3 +202,13 @@ def test_next_is_only_a_path_on_this_site(app, as_user, world):
                                                           "description": "Bảo trì", "version": "1",
                                                           "next": "https://evil.example/a"})
     assert response.status_code == 303 and response.headers["Location"] == f"/equipment/{item}"
+
+
+def test_a_chosen_item_comes_back_to_its_choice(app, as_user, world):
+    """On the page of one of several items with the code, an action returns to that item's page."""
+    make_item(app, world.point_a.id, description="Máy tỉnh P", asset_code="MT-01")
+    other = make_item(app, world.point_c.id, description="Máy tỉnh Q", asset_code="MT-01")
+    admin = app.test_client()
+    login(admin, world.admin.name)
+    page = admin.get(f"/a/MT-01?item={other}").get_data(as_text=True)
+    assert f'name="next" value="/a/MT-01?item={other}"' in page

@@ -66,5 +66,5 @@ def lookup(code: str):
     current = queries.open_stocktake(item.point_id)
     return render("equipment/labels/phone.html", item=item, today=today_local(), form=EmptyForm(),
                   stocktake=current, confirmed=item.id in queries.confirmed_ids(current),
-                  due=next_due(item), here=request.path, broken=BROKEN,
+                  due=next_due(item), here=request.full_path.rstrip("?"), broken=BROKEN,
                   maintenance_note=_("Routine maintenance"))
