@@ -15,6 +15,7 @@ from app.extensions import db
 from app.formatting import today_local
 from tests.conftest import login, post
 from tests.test_equipment import count, item_data, make_item
+from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
 
 def today_of(app):
@@ -283,3 +284,48 @@ def test_due_dates_are_one_query_whatever_the_number_of_items(app, as_user, worl
         add_event(app, item, "maintenance", date(2025, 6, 1))
     many = statements()
     assert len(few) == len(many) == 1
+
+
+# --- The migration -----------------------------------------------------------------------------------
+
+def test_migration_upgrades_and_downgrades_with_data(empty_database_url):  # noqa: F811
+    """The schedules' migration on a database holding an item and its event: up, down (the item and
+    its event stay), and up again."""
+    from sqlalchemy import text
+
+    from app import create_app
+    from config import TestConfig
+
+    class Fresh(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(Fresh)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "f7be2197030f"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type) "
+                              "VALUES (1, '01', 'Tỉnh P', 'province', 'Tỉnh')"))
+            conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type, parent_id) "
+                              "VALUES (2, '00001', 'Xã A', 'commune', 'Xã', 1)"))
+            conn.execute(text("INSERT INTO library_point (id, commune_id, name, address, model, notes, active, "
+                              "created_at, updated_at, version) VALUES (1, 2, 'Điểm A', '', 'library', '', true, "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            conn.execute(text("INSERT INTO equipment_item (id, point_id, category, description, asset_code, quantity, "
+                              "condition, internet_connected, funding_source, received_on, notes, created_at, "
+                              "updated_at, version) VALUES (1, 1, 'computer', 'Máy tính', '', 5, 'in_use', true, "
+                              "'bmgf', '2013-08-01', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+            conn.execute(text("INSERT INTO equipment_event (id, item_id, occurred_on, kind, description, created_at) "
+                              "VALUES (1, 1, '2024-01-02', 'maintenance', 'Vệ sinh', CURRENT_TIMESTAMP)"))
+        db.engine.dispose()
+    for step in (["db", "upgrade", "a3c5e7d9b1f2"], ["db", "downgrade", "f7be2197030f"],
+                 ["db", "upgrade", "a3c5e7d9b1f2"]):
+        result = runner.invoke(args=step)
+        assert result.exit_code == 0, (step, result.output)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT maintenance_months FROM equipment_item")).scalar() is None
+            assert conn.execute(text("SELECT count(*) FROM equipment_event")).scalar() == 1
+            conn.execute(text("INSERT INTO maintenance_interval (province_id, category, months) "
+                              "VALUES (1, 'computer', 6)"))
+        db.engine.dispose()
