@@ -141,6 +141,14 @@ RULES = {
     "equipment.end_of_life_province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     # Stock-take differences (not found, another condition, another quantity): province staff follow them up.
     "equipment.differences": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    # A label's QR code (/a/<asset code>): whoever reads registers, and then only the items they may read
+    # (another commune's item is not found, not refused). Maintenance schedules: province staff set their
+    # province's intervals and follow the communes behind; a commune's overdue items also for its librarian.
+    "equipment.lookup": lambda u, o: u.role in (LIBRARIAN, PROVINCE_STAFF)
+    and (o is None or (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o)),
+    "maintenance.settings": lambda u, o: u.role == PROVINCE_STAFF and _in_own_province(u, o),
+    "maintenance.overview": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    "maintenance.commune": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
     # The equipment standard per point model: province staff of the province read and set it (with the
     # progress report's deadline and start date), follow the province's progress and print its report; a
     # point's gaps against it are read by whoever reads the point's register.

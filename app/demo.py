@@ -23,13 +23,15 @@ DEMO_PASSWORD = "thuvien2026"
 
 def extenders():
     from app.equipment.demo import demo_equipment
+    from app.equipment.maintenance_demo import demo_maintenance
     from app.reports.demo import demo_reports
     from app.resources.demo import demo_resources
     from app.standards.demo import demo_standard
     from app.training.demo import demo_training
     from app.visits.demo import demo_visits
 
-    return [demo_equipment, demo_visits, demo_training, demo_reports, demo_resources, demo_standard]
+    return [demo_equipment, demo_visits, demo_training, demo_reports, demo_resources, demo_standard,
+            demo_maintenance]
 
 MODELS = ["library_cultural_centre", "library_cultural_centre", "internet_access_point", "commune_library"]
 VILLAGES = ["thôn Đồng Tâm", "thôn Làng Mới", "xóm Bãi Bằng", "thôn Na Hoàng", "xóm Đèo Khế",

@@ -98,6 +98,14 @@ MATRIX = {
     ("equipment.end_of_life_point_xlsx", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     ("equipment.end_of_life_province", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("equipment.end_of_life_province_xlsx", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    # QR labels and the phone page they open: another commune's item is not found (404), not refused.
+    ("equipment.labels", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("equipment.lookup", "GET", ("code_a", "code_c")): {A: "login", L: (200, 404), T: 403, P: (200, 404), ADM: 200},
+    # Maintenance schedules: province staff set their province's intervals and follow the communes behind.
+    ("equipment.maintenance_settings", "GET", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (200, 403), ADM: 200},
+    ("equipment.maintenance_settings", "POST", ("province_p", "province_q")): {A: "login", L: 403, T: 403, P: (OK, 403), ADM: OK},
+    ("equipment.maintenance_overview", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
+    ("equipment.maintenance_commune", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
     # Reader visits: the librarian counts their commune's; province staff read their province's; trainers nothing.
     ("visits.tally_start", "GET", None): {A: "login", L: OK, T: 403, P: 403, ADM: 200},
     ("visits.tally", "GET", ("point_a", "point_c")): {A: "login", L: (200, 403), T: 403, P: 403, ADM: 200},
@@ -258,6 +266,11 @@ def make_target(target, world):
         db.session.commit()
         return obj.id
     point_id = getattr(world, f"point_{place}").id
+    if target.startswith("code_"):  # an item's label code, for /a/<asset code>
+        db.session.add(EquipmentItem(point_id=point_id, category="computer", description="Máy tính",
+                                     asset_code=f"QR-{place.upper()}"))
+        db.session.commit()
+        return f"QR-{place.upper()}"
     if target.startswith("item_"):
         obj = EquipmentItem(point_id=point_id, category="computer", description="Máy tính")
     elif target.startswith("event_"):
@@ -303,6 +316,8 @@ def url_for_case(app, endpoint, target, world):
         if target is None:
             return url_for(endpoint, **extra)
         key = getattr(world, target).id if hasattr(world, target) else make_target(target, world)
+        if endpoint == "equipment.lookup":
+            return url_for(endpoint, code=key)
         return url_for(endpoint, id=key, **extra)
 
 

@@ -25,6 +25,7 @@ from app.dashboard.queries import (
     select_rows,
     unit_counts,
 )
+from app.equipment.maintenance_queries import due_soon as maintenance_due
 from app.equipment.models import CATEGORY_GROUPS, CONDITIONS, EVENT_KINDS
 from app.formatting import fmt_date, fmt_datetime, fmt_number, today_local
 from app.htmx import is_fragment_request, render
@@ -51,6 +52,7 @@ def home():
         context["points"] = points_for(current_user)
         context["gaps"] = gaps_of_points(context["points"], today_local())
         context["due_reports"] = reports.due_reports(commune, today_local())
+        context["maintenance"] = {"due": maintenance_due(commune.id, today_local()), "today": today_local()}
     elif can(current_user, "home.users"):
         context["users_by_role"] = users_by_role(current_user)
     if can(current_user, "reports.queue") and (province := province_in_scope(current_user)) is not None:

@@ -48,6 +48,10 @@ class ItemForm(VersionedForm):
                                    render_kw={"inputmode": "numeric", "min": 0})
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000), no_control_chars],
                           render_kw={"rows": 2})
+    maintenance_months = LocalIntegerField(
+        _l("Maintenance every (months)"), validators=[Optional(), NumberRange(min=0, max=120)],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 120},
+        description=_l("Empty: the province's interval for its category. 0: no scheduled maintenance."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -88,6 +88,8 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
         CheckConstraint(_in("funding_source", FUNDING_SOURCES), name="funding_source"),
         CheckConstraint("received_precision IS NULL OR received_precision IN ('day', 'month')",
                         name="received_precision"),
+        CheckConstraint("maintenance_months IS NULL OR (maintenance_months >= 0 AND maintenance_months <= 120)",
+                        name="maintenance_months"),
         Index("ix_equipment_item_point_condition", "point_id", "condition"),
         Index("ix_equipment_item_point_category", "point_id", "category"),
         Index("ix_equipment_item_split_from", "split_from_id"),
@@ -110,6 +112,9 @@ class EquipmentItem(TimestampMixin, VersionMixin, db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     # The row this one was split off from (part of a lot: app/equipment/lots.py).
     split_from_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_item.id"))
+    # Months between two maintenances of this item, overriding its province's interval for its category
+    # (app.equipment.maintenance_queries); NULL: the province's, 0: no scheduled maintenance.
+    maintenance_months: Mapped[int | None]
 
     point: Mapped[LibraryPoint] = relationship()
     split_from: Mapped["EquipmentItem | None"] = relationship(remote_side=[id])

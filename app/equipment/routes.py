@@ -38,8 +38,16 @@ add_label_filters(bp, condition=CONDITIONS, category=CATEGORIES, funding=FUNDING
 
 
 ITEM_FIELDS = ("point_id", "category", "description", "asset_code", "quantity", "condition", "internet_connected",
-               "funding_source", "received_on", "unit_value", "notes")
+               "funding_source", "received_on", "unit_value", "notes", "maintenance_months")
 CHANGED = "equipment-changed"  # the htmx event that refreshes the register's totals
+
+
+def back_to() -> str | None:
+    """The page a form asks to return to after saving (`next`, a path on this
+    site): the phone page of a label (app.equipment.labels) posts here."""
+    from app.users.routes import safe_next
+
+    return safe_next(request.form.get("next"))
 
 
 # --- The register -------------------------------------------------------------
@@ -156,7 +164,10 @@ def item_detail(item: EquipmentItem):
 def _item_page(item: EquipmentItem, status: int = 200, event_form=None, restore_form=None):
     """The item's page, with the event or restore form that was posted (the
     page's forms carry the item's current version)."""
+    from app.equipment.maintenance_queries import next_due
+
     return render("equipment/item_detail.html", item=item, history=audit.history_of(item), status=status,
+                  next_maintenance=next_due(item),
                   deletable_kinds=RECORDABLE_KINDS, open_line=liquidation.open_line_of(item.id),
                   events=lots.history_of(item),
                   lot=lots.related_rows(item), mergeable=lots.merge_candidates(item), merge_form=EmptyForm(),
@@ -251,7 +262,8 @@ def event_create(item: EquipmentItem):
             "Recorded: %(kind)s. %(part)s of %(all)s are now a row of their own (this page); the other %(rest)s "
             "stay on the original row.", kind=event.kind_label, part=fmt_number(item.quantity),
             all=fmt_number(item.quantity + whole.quantity), rest=fmt_number(whole.quantity)))
-    return saved(url_for("equipment.item_detail", id=item.id), _("Recorded: %(kind)s.", kind=event.kind_label))
+    return saved(back_to() or url_for("equipment.item_detail", id=item.id),
+                 _("Recorded: %(kind)s.", kind=event.kind_label))
 
 
 @bp.post("/equipment/<int:id>/merge")
@@ -435,7 +447,10 @@ def stocktake_confirm(item: EquipmentItem):
     db.session.commit()
     if completed is not None:
         flash(_("Stock-take complete: all %(num)d items confirmed.", num=completed), "success")
-    return saved(url_for("equipment.stocktake", id=point.id), None, "equipment/_partials/_stocktake_row.html",
+    elif back_to():  # from the item's phone page (its label's QR code), which shows no stock-take row
+        flash(_("%(item)s is confirmed in the stock-take.", item=item.description), "success")
+    return saved(back_to() or url_for("equipment.stocktake", id=point.id), None,
+                 "equipment/_partials/_stocktake_row.html",
                  item=item, is_confirmed=True, finding=stocktakes.findings(current).get(item.id),
                  trigger="stocktake-changed", form=EmptyForm())
 
@@ -533,5 +548,8 @@ def export_province(province: Unit, fmt: str):
                    province_point_ids(province.id, current_user))
 
 
-# The blueprint's other route modules (liquidation by decision; wear and end of life) join it here.
+# The blueprint's other route modules (liquidation by decision; wear and end of life; the label sheet and
+# /a/<code>; maintenance schedules) join it here.
+from app.equipment import labels as _labels  # noqa: E402,F401
 from app.equipment import liquidation_routes, wear_routes  # noqa: E402,F401
+from app.equipment import maintenance as _maintenance  # noqa: E402,F401

@@ -1,0 +1,87 @@
+"""A label's QR URL on a 360 px phone, with and without JavaScript: logging in
+returns to it, then the item is confirmed in the open stock-take, reported
+broken and its maintenance logged, each with one tap that comes back to the
+page. Only data, ids, classes and dates are asserted (the wording depends on
+the compiled catalogs)."""
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.equipment.maintenance_models import MaintenanceInterval
+from app.equipment.maintenance_queries import add_months
+from app.equipment.models import EquipmentEvent, EquipmentItem, StockTake
+from app.extensions import db
+from tests.browser.test_equipment import seed_items, today_hcm
+from tests.browser.test_login import is_path, path_of, submit_login
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_open_an_item_from_its_label_and_act_on_it(app, world, make_page, javascript):
+    today = today_hcm()
+    item, _other = seed_items(
+        app, world.point_a.id,
+        {"category": "computer", "description": "Máy tính Dell phòng đọc", "asset_code": "MT-01",
+         "received_on": today - timedelta(days=400)},
+        {"category": "chair", "description": "Ghế nhựa", "asset_code": "GH-01"})
+    with app.app_context():
+        db.session.add(MaintenanceInterval(province_id=world.province_p.id, category="computer", months=6))
+        db.session.add(StockTake(point_id=world.point_a.id, started_on=today))
+        db.session.commit()
+    page, problems = make_page(javascript=javascript)
+
+    page.goto("/a/MT-01")
+    page.wait_for_url(is_path("/login"))
+    submit_login(page, world.librarian_a.name)
+    page.wait_for_url(is_path("/a/MT-01"))
+    expect(page.locator("main h1")).to_have_text("Máy tính Dell phòng đọc")
+    assert page.locator("main .error").count() == 1  # overdue: received 400 days ago, every 6 months
+
+    with page.expect_navigation():
+        page.locator("#confirm-stocktake").click()
+    assert path_of(page.url) == "/a/MT-01"
+    expect(page.locator("#stocktake-confirmed")).to_be_visible()
+    expect(page.locator("#confirm-stocktake")).to_have_count(0)
+
+    page.locator("#broken-description").fill("Không lên nguồn")
+    with page.expect_navigation():
+        page.locator("#report-broken").click()
+    assert path_of(page.url) == "/a/MT-01"
+    expect(page.locator("main .cond-broken")).to_be_visible()
+    expect(page.locator("#report-broken")).to_have_count(0)
+
+    with page.expect_navigation():
+        page.locator("#log-maintenance").click()
+    assert path_of(page.url) == "/a/MT-01"
+    expect(page.locator("main .facts")).to_contain_text(add_months(today, 6).strftime("%d/%m/%Y"))
+    assert page.locator("main .facts .error").count() == 0  # no longer overdue
+
+    # Thumb-sized, and nothing wider than the phone.
+    box = page.locator("#log-maintenance").bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 300
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    with app.app_context():
+        events = db.session.execute(select(EquipmentEvent.kind, EquipmentEvent.occurred_on, EquipmentEvent.description)
+                                    .where(EquipmentEvent.item_id == item).order_by(EquipmentEvent.id)).all()
+        assert [(kind, day) for kind, day, _ in events] == [
+            ("stocktake", today), ("condition_change", today), ("maintenance", today)]
+        assert events[1][2] == "Không lên nguồn"
+        assert db.session.get(EquipmentItem, item).condition == "broken"
+    assert not problems, problems
+
+
+def test_label_sheet_prints_without_the_choice(app, world, make_page):
+    """The label sheet on screen shows the choice of items; printed, only the labels, three per row."""
+    seed_items(app, world.point_a.id, *({"category": "chair", "description": f"Ghế {i}", "asset_code": f"G-{i}"}
+                                        for i in range(5)))
+    page, problems = make_page(javascript=True, viewport={"width": 1280, "height": 800})
+    page.goto("/login")
+    submit_login(page, world.librarian_a.name)
+    page.goto(f"/points/{world.point_a.id}/labels")
+    expect(page.locator(".label")).to_have_count(5)
+    page.emulate_media(media="print")
+    expect(page.locator(".screen-only")).to_be_hidden()
+    tops = [page.locator(".label").nth(i).bounding_box()["y"] for i in range(4)]
+    assert tops[0] == tops[1] == tops[2] < tops[3]  # a grid of three columns
+    assert not problems, problems
