@@ -174,6 +174,8 @@ RULES = {
     # staff of the province; a commune's page also for that commune's librarian.
     "dashboard.province": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "dashboard.commune": lambda u, o: (u.role == PROVINCE_STAFF and _in_own_province(u, o)) or _in_own_commune(u, o),
+    # The national roll-up (every province): administrators only.
+    "dashboard.national": lambda u, o: False,
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     # Failed-login limits (accounts, addresses, devices) and lifting them.
