@@ -227,9 +227,9 @@ BARE = {
                  FROM unit u JOIN (SELECT commune_id, MIN(COALESCE(opened_on, '0001-01-01')) AS first
                  FROM library_point WHERE active GROUP BY commune_id) o ON o.commune_id = u.id
                  JOIN unit p ON p.id = u.parent_id
-                 CROSS JOIN generate_series(:first_month, :last_month) AS m(month)
+                 CROSS JOIN generate_series(CAST(:first_month AS int), CAST(:last_month AS int)) AS m(month)
                  LEFT JOIN period_report r ON r.commune_id = u.id AND r.year = :year AND r.month = m.month
-                 WHERE make_date(:year, m.month, 1) >= COALESCE(p.reporting_from, '0001-01-01')
+                 WHERE make_date(CAST(:year AS int), m.month, 1) >= COALESCE(p.reporting_from, '0001-01-01')
                  GROUP BY u.parent_id""",
 }
 

@@ -67,22 +67,16 @@ def training_by_province(start: date, end: date) -> tuple[dict[int, int], dict[i
     return held, trained
 
 
-def _due_dates(province_ids, months: list[Period]):
-    """Every (province, month) with its due date, as a SELECT of literals: the
-    dates each province set (one query), the default for the others."""
-    set_on = {(p, m): due for p, m, due in db.session.execute(
-        select(PeriodDeadline.province_id, PeriodDeadline.month, PeriodDeadline.due_on).where(
-            PeriodDeadline.year == months[0].year, PeriodDeadline.month.in_([m.number for m in months])))}
-    parts = []
-    for province_id in province_ids:
-        for month in months:
-            due = set_on.get((province_id, month.number)) or default_due_on(month.year, month.number)
-            # On time: first submitted by the end of the due day in Asia/Ho_Chi_Minh (submitted_on_time).
-            due_end = datetime.combine(due + timedelta(days=1), time(), HCM)
-            parts.append(select(literal(province_id).label("province_id"), literal(month.number).label("month"),
-                                literal(month.start).label("month_start"), literal(month.end).label("month_end"),
-                                literal(due_end, UTCDateTime).label("due_end"), literal(due).label("due_on")))
-    return union_all(*parts).subquery("due")
+def _end_of(due: date) -> datetime:
+    """On time: first submitted before the end of the due day in Asia/Ho_Chi_Minh (submitted_on_time)."""
+    return datetime.combine(due + timedelta(days=1), time(), HCM)
+
+
+def _literal_rows(name: str, rows: list[dict]):
+    """A few rows of literals as a subquery (a UNION ALL of SELECTs: SQLite has no VALUES with column names)."""
+    types = {"due_end": UTCDateTime}
+    return union_all(*[select(*[literal(v, types.get(k)).label(k) for k, v in row.items()]) for row in rows]
+                     ).subquery(name)
 
 
 def reports_by_province(period: Period, today: date, province_ids) -> dict[int, dict]:
@@ -90,35 +84,48 @@ def reports_by_province(period: Period, today: date, province_ids) -> dict[int, 
     "returned"}}: the same counts as reports.report_states() summed over a
     province's communes. A commune is expected from the later of its
     province's reporting start and the month its first active point opened,
-    for the months of the period that have ended. One aggregate query."""
+    for the months of the period that have ended; a month is due on the date
+    its province set, else on the default day. One aggregate query (and one for the dates set)."""
     months = expected_months(period, today)
     if not months or not province_ids:
         return {}
-    due = _due_dates(province_ids, months)
+    month = _literal_rows("month", [
+        {"number": m.number, "month_start": m.start, "month_end": m.end,
+         "due_on": default_due_on(m.year, m.number), "due_end": _end_of(default_due_on(m.year, m.number))}
+        for m in months])
+    set_on = db.session.execute(select(PeriodDeadline.province_id, PeriodDeadline.month, PeriodDeadline.due_on).where(
+        PeriodDeadline.year == period.year, PeriodDeadline.month.in_([m.number for m in months]))).all()
     province = Unit.__table__.alias("province")
     opened = (select(LibraryPoint.commune_id, func.min(func.coalesce(LibraryPoint.opened_on, date.min)).label("first"))
               .where(LibraryPoint.active.is_(True)).group_by(LibraryPoint.commune_id).subquery())
     report = PeriodReport
+    query = (select(Unit.parent_id).select_from(Unit)
+             .join(opened, opened.c.commune_id == Unit.id)
+             .join(province, province.c.id == Unit.parent_id)
+             .join(month, and_(month.c.month_end >= opened.c.first,
+                               or_(province.c.reporting_from.is_(None),
+                                   month.c.month_start >= province.c.reporting_from)))
+             .join(report, and_(report.commune_id == Unit.id, report.year == period.year,
+                                report.month == month.c.number), isouter=True))
+    due_on, due_end = month.c.due_on, month.c.due_end
+    if set_on:
+        chosen = _literal_rows("chosen", [{"province_id": p, "number": m, "due_on": due, "due_end": _end_of(due)}
+                                          for p, m, due in set_on])
+        query = query.join(chosen, and_(chosen.c.province_id == Unit.parent_id, chosen.c.number == month.c.number),
+                           isouter=True)
+        due_on, due_end = func.coalesce(chosen.c.due_on, due_on), func.coalesce(chosen.c.due_end, due_end)
     submitted = report.first_submitted_at.is_not(None)
-    on_time = and_(submitted, report.first_submitted_at < due.c.due_end)
-    late = or_(and_(submitted, report.first_submitted_at >= due.c.due_end),
-               and_(report.first_submitted_at.is_(None), due.c.due_on < today))
+    on_time = and_(submitted, report.first_submitted_at < due_end)
+    late = or_(and_(submitted, report.first_submitted_at >= due_end),
+               and_(report.first_submitted_at.is_(None), due_on < today))
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     rows = db.session.execute(
-        select(Unit.parent_id, func.count(), count(submitted), count(on_time), count(late),
-               count(report.status == APPROVED), count(report.status == RETURNED))
-        .select_from(Unit)
-        .join(opened, opened.c.commune_id == Unit.id)
-        .join(province, province.c.id == Unit.parent_id)
-        .join(due, and_(due.c.province_id == Unit.parent_id, due.c.month_end >= opened.c.first,
-                        or_(province.c.reporting_from.is_(None), due.c.month_start >= province.c.reporting_from)))
-        .join(report, and_(report.commune_id == Unit.id, report.year == period.year, report.month == due.c.month),
-              isouter=True)
-        .where(Unit.kind == COMMUNE)
-        .group_by(Unit.parent_id))
+        query.add_columns(func.count(), count(submitted), count(on_time), count(late),
+                          count(report.status == APPROVED), count(report.status == RETURNED))
+        .where(Unit.kind == COMMUNE).group_by(Unit.parent_id))
     return {row[0]: dict(zip(REPORT_KEYS, (int(n) for n in row[1:]), strict=True)) for row in rows}
 
 
