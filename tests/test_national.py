@@ -18,6 +18,7 @@ from app.reports.models import PeriodDeadline, PeriodReport
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.visits.models import VisitCount
 from tests.conftest import login
+from tests.test_html import problems_of
 
 SPEC = importlib.util.spec_from_file_location("bench_national", Path(__file__).parent.parent / "bench" / "national.py")
 national_fixture = importlib.util.module_from_spec(SPEC)
@@ -105,6 +106,7 @@ def test_admin_sees_every_province_linking_to_its_dashboard(client, demo):
     page = client.get("/national")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
+    assert problems_of(html) == []
     for name, province_id in demo.items():
         assert name in html
         assert f"/province?province={province_id}&amp;kind=month" in html
