@@ -171,6 +171,10 @@ def write_visits(point_ids, first: date, last: date, seed: int) -> int:
     rows = 0
     if db.session.get_bind().dialect.name == "postgresql":
         connection = db.session.connection().connection.driver_connection
+        with connection.cursor() as cursor:
+            # The rows name only points just inserted: no foreign-key check per row (as pg_restore loads data
+            # before its constraints). Measured: 15 million checks took longer than the COPY itself.
+            cursor.execute("SET LOCAL session_replication_role = replica")
         with connection.cursor() as cursor, cursor.copy(
                 "COPY visit_count (point_id, day, service, reader_group, count) FROM STDIN") as copy:
             lines = []
