@@ -11,6 +11,10 @@ Prints `name value unit` lines and adds them to bench/results.json under "nation
   national_rollup_ms         national_rollup() for the worst of month / quarter / year
   national_rollup_ratio      that ÷ the same figures as bare SQL, written by hand (goal ≤ 1.5)
   national_bare_visits_ms    the bare SQL of a year's visits per province (the heaviest roll-up query)
+  national_scan_visits_*_ms  the same visits read by a scan of every row by date, for comparison
+  monthly_build_s, national_monthly_visits_year_ms
+                             a table of visits per point and month built by one GROUP BY, and a year's
+                             visits per province read from it (what monthly aggregates would buy)
   national_page_ms           GET /national as an administrator
   province_dashboard_ms_one  GET /province for one province with only that province loaded
   province_dashboard_ms      the same page once the whole country is loaded
@@ -210,14 +214,16 @@ ONE_PROVINCE = 19  # Thái Nguyên, the demo province
 # The national figures as plain SQL written by hand (PostgreSQL), for the ratio:
 # the same tables, the same groups, nothing of the app around them.
 BARE = {
-    "visits": """SELECT u.parent_id, lp.commune_id, SUM(pp.n) FROM (SELECT point_id, SUM(count) AS n
-                 FROM visit_count WHERE day BETWEEN :start AND :end GROUP BY point_id) pp
-                 JOIN library_point lp ON lp.id = pp.point_id JOIN unit u ON u.id = lp.commune_id
-                 GROUP BY u.parent_id, lp.commune_id""",
-    "visits_last_year": """SELECT u.parent_id, lp.commune_id, SUM(pp.n) FROM (SELECT point_id, SUM(count) AS n
-                 FROM visit_count WHERE day BETWEEN :last_start AND :last_end GROUP BY point_id) pp
-                 JOIN library_point lp ON lp.id = pp.point_id JOIN unit u ON u.id = lp.commune_id
-                 GROUP BY u.parent_id, lp.commune_id""",
+    # A range sum per point over the covering index (point_id, day, count), then per commune and province.
+    "visits": """SELECT province_id, commune_id, SUM(n) FROM (SELECT u.parent_id AS province_id, lp.commune_id,
+                 (SELECT SUM(count) FROM visit_count v WHERE v.point_id = lp.id AND v.day BETWEEN :start AND :end) AS n
+                 FROM library_point lp JOIN unit u ON u.id = lp.commune_id) pp WHERE n IS NOT NULL
+                 GROUP BY province_id, commune_id""",
+    "visits_last_year": """SELECT province_id, commune_id, SUM(n) FROM (SELECT u.parent_id AS province_id,
+                 lp.commune_id, (SELECT SUM(count) FROM visit_count v WHERE v.point_id = lp.id
+                 AND v.day BETWEEN :last_start AND :last_end) AS n
+                 FROM library_point lp JOIN unit u ON u.id = lp.commune_id) pp WHERE n IS NOT NULL
+                 GROUP BY province_id, commune_id""",
     "sessions": """SELECT u.parent_id, COUNT(*) FROM training_session s JOIN unit u ON u.id = s.commune_id
                  WHERE s.start_date BETWEEN :period_start AND :period_end GROUP BY u.parent_id""",
     "trained": """SELECT u.parent_id, COUNT(*) FROM attendance a JOIN training_session s ON s.id = a.session_id
@@ -237,6 +243,11 @@ BARE = {
                  GROUP BY u.parent_id""",
 }
 
+# The same visits by a scan of every row by date (PostgreSQL picks a parallel sequential scan), for comparison.
+SCAN = """SELECT u.parent_id, lp.commune_id, SUM(pp.n) FROM (SELECT point_id, SUM(count) AS n
+          FROM visit_count WHERE day BETWEEN :start AND :end GROUP BY point_id) pp
+          JOIN library_point lp ON lp.id = pp.point_id JOIN unit u ON u.id = lp.commune_id
+          GROUP BY u.parent_id, lp.commune_id"""
 MONTHLY = {
     "build": ["""CREATE TABLE bench_visit_month AS SELECT point_id, date_trunc('month', day)::date AS month,
                  SUM(count)::bigint AS count FROM visit_count GROUP BY 1, 2""",
@@ -351,6 +362,8 @@ def main():
             bare_ms = median_ms(lambda params=params: [db.session.execute(text(sql), params).all()
                                                        for sql in BARE.values()])
             visits_ms = median_ms(lambda params=params: db.session.execute(text(BARE["visits"]), params).all())
+            results[f"national_scan_visits_{name}_ms"] = median_ms(
+                lambda params=params: db.session.execute(text(SCAN), params).all())
             # The same numbers: visits per province.
             rollup = national_rollup(period, today)
             bare = {}
