@@ -29,8 +29,10 @@ REPORT_KEYS = ("expected", "submitted", "on_time", "late", "approved", "returned
 def visits_by_province(start: date, end: date) -> dict[int, dict[int, int]]:
     """{province id: {commune id: visits between two days}}. A range sum per
     point over ix_visit_count_point_day (point_id, day, count), so only the
-    period's rows are read (measured on five years of the whole country: a month
-    read this way took a tenth of the time a scan of every row by date took), then summed per commune."""
+    period's rows are read, then summed per commune. Measured on five years of
+    the whole country (15.7 million rows, PostgreSQL): a month 251 ms, a year
+    474 ms, against 835 and 791 ms for the scan of every row by date that the
+    planner picks for a plain GROUP BY (bench/national.py)."""
     visits = (select(func.sum(VisitCount.count))
               .where(VisitCount.point_id == LibraryPoint.id, VisitCount.day.between(start, end))
               .scalar_subquery())
