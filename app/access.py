@@ -207,6 +207,8 @@ RULES = {
     # what its creator may read, within the token's province (app.api.auth).
     "api.tokens": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
     "api.read": lambda u, o: u.role == PROVINCE_STAFF and (o is None or _in_own_province(u, o)),
+    # The national roll-up (every province): administrators only.
+    "dashboard.national": lambda u, o: False,
     # Users and units: administrators only.
     "users.manage": lambda u, o: False,
     # Failed-login limits (accounts, addresses, devices) and lifting them.

@@ -25,6 +25,7 @@ MATRIX = {
     # The province roll-up: province staff (and admins); a commune's page also for its librarian.
     ("dashboard.province_dashboard", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("dashboard.commune_page", "GET", ("commune_a", "commune_c")): {A: "login", L: (200, 403), T: 403, P: (200, 403), ADM: 200},
+    ("dashboard.national", "GET", None): {A: "login", L: 403, T: 403, P: 403, ADM: 200},
     ("dashboard.trends", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("dashboard.export", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},
     ("dashboard.printable", "GET", None): {A: "login", L: 403, T: 403, P: 200, ADM: 200},

@@ -15,6 +15,7 @@ from app.access import (
 )
 from app.dashboard import bp
 from app.dashboard.document import document_fields
+from app.dashboard.national import national_rollup
 from app.dashboard.queries import (
     EFFECTIVE_CRITERIA,
     EFFECTIVE_FAILING,
@@ -113,6 +114,19 @@ def province_dashboard():
                   table_state=table_state, period_args=_period_args(period, province), today=today,
                   years=periods.selectable_years(today, period.year),
                   oob=is_fragment_request())
+
+
+@bp.get("/national")
+@requires("dashboard.national")
+def national():
+    """Every province for a period, with the figures its dashboard gives each commune; a province links
+    to its dashboard."""
+    today = today_local()
+    period = periods.from_args(request.args, today)
+    rollup = national_rollup(period, today)
+    return render("dashboard/national.html", period=period, rollup=rollup, rows=rollup["rows"],
+                  totals=rollup["totals"], today=today, years=periods.selectable_years(today, period.year),
+                  period_args=periods.as_args(period))
 
 
 @bp.get("/province/communes/<int:id>")
