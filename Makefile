@@ -59,7 +59,7 @@ test-fast: $(VENV)/.dev translations
 browser-deps:
 	@tools/ensure-debian-package.sh chromium /usr/bin/chromium
 
-## bench: page weight, server times, a phone on Slow 3G (field.py), the province roll-up (1x and 10x history), every page per role, load under gunicorn + wrk, and the whole country on PostgreSQL (national.py)
+## bench: page weight, server times, a phone on Slow 3G (field.py), the province roll-up (1x and 10x history), every page per role, load under gunicorn + wrk, the cost of every page kind (page_cost.py), and the whole country on PostgreSQL (national.py)
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/equipment.py
@@ -69,6 +69,7 @@ bench: $(VENV)/.dev translations
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/field.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/page_cost.py
 	$(BIN)/python bench/national.py
 
 clean:
