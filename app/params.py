@@ -10,6 +10,7 @@ form shows its own error.
 """
 import re
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import abort, request
 
@@ -101,3 +102,17 @@ def register(app):
                 abort(400)
         if any("\x00" in (file.filename or "") for file in request.files.values()):
             abort(400)
+
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host, no //) is followed after
+    login, and none with control characters (a CR/LF would break the Location
+    header: a 500 after the session was made)."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or CONTROL_CHARS.search(target)):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None

@@ -318,7 +318,7 @@ def test_migration_upgrades_and_downgrades_with_data(empty_database_url):  # noq
             conn.execute(text("INSERT INTO equipment_event (id, item_id, occurred_on, kind, description, created_at) "
                               "VALUES (1, 1, '2024-01-02', 'maintenance', 'Vệ sinh', CURRENT_TIMESTAMP)"))
         db.engine.dispose()
-    for step in (["db", "upgrade", "a3c5e7d9b1f2"], ["db", "downgrade", "f7be2197030f"],
+    for step in (["db", "upgrade", "a3c5e7d9b1f2"], ["db", "downgrade", "4135a021546d"],
                  ["db", "upgrade", "a3c5e7d9b1f2"]):
         result = runner.invoke(args=step)
         assert result.exit_code == 0, (step, result.output)

@@ -63,6 +63,7 @@ ACTIONS = {
     "refuse_liquidation": _l("Liquidation refused"),
     "record_minutes": _l("Liquidation minutes recorded"),
     "liquidate": _l("Liquidated"),
+    "update_maintenance": _l("Maintenance intervals changed"),
     "api_token_create": _l("API token made"),
     "api_token_revoke": _l("API token revoked"),
     "api_call": _l("Read through the API"),
@@ -104,6 +105,7 @@ FIELDS = {
     "decision_date": _l("Decision date"), "decision_issuer": _l("Issued by"),
     "minutes_date": _l("Date of the minutes"), "council": _l("Liquidation council (members)"),
     "proceeds": _l("Proceeds (VND)"),
+    "maintenance_months": _l("Maintenance every (months)"), "wear_life": _l("Useful life per category (years)"),
     "outcome": _l("Finding"), "split_from_id": _l("Split from"), "split_off": _l("Split off as"),
     "split_quantity": _l("Quantity split off"), "merged_row": _l("Row merged into this one"), "id": _l("Number"),
     # library points and units

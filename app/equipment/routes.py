@@ -45,9 +45,7 @@ CHANGED = "equipment-changed"  # the htmx event that refreshes the register's to
 def back_to() -> str | None:
     """The page a form asks to return to after saving (`next`, a path on this
     site): the phone page of a label (app.equipment.labels) posts here."""
-    from app.users.routes import safe_next
-
-    return safe_next(request.form.get("next"))
+    return params.safe_next(request.form.get("next"))
 
 
 # --- The register -------------------------------------------------------------

@@ -1,4 +1,3 @@
-import re
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, request, session, url_for
@@ -14,6 +13,7 @@ from app.formatting import vi_sorted
 from app.forms_base import EmptyForm
 from app.htmx import redirect, render, render_form_errors
 from app.models_base import utcnow
+from app.params import safe_next
 from app.units.models import COMMUNE, PROVINCE, Unit
 from app.units.queries import commune_choices
 from app.users import bp, queries
@@ -31,20 +31,6 @@ from app.users.models import ADMIN, ROLE_UNIT_KIND, LoginThrottle, User, check_d
 login_required_for(bp)
 
 USER_FIELDS = ("username", "full_name", "email", "phone", "role", "unit_id", "language", "active")
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host, no //) is followed after
-    login, and none with control characters (a CR/LF would break the Location
-    header: a 500 after the session was made)."""
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or CONTROL_CHARS.search(target)):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
-
-
 def home_url() -> str:
     return url_for("dashboard.home")
 
