@@ -135,3 +135,18 @@ def test_label_sheet_prints_without_the_choice(app, world, make_page):
     tops = [page.locator(".label").nth(i).bounding_box()["y"] for i in range(4)]
     assert tops[0] == tops[1] == tops[2] < tops[3]  # a grid of three columns
     assert not problems, problems
+
+
+def test_label_sheet_on_a_phone_screen_keeps_to_its_width(app, world, make_page):
+    """On a 360 px screen the labels wrap one under another instead of widening the page."""
+    seed_items(app, world.point_a.id, *({"category": "chair", "description": f"Ghế {i}", "asset_code": f"G-{i}"}
+                                        for i in range(3)))
+    page, problems = make_page(javascript=True)
+    page.goto("/login")
+    submit_login(page, world.librarian_a.name)
+    page.goto(f"/points/{world.point_a.id}/labels")
+    expect(page.locator(".label")).to_have_count(3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    lefts = [page.locator(".label").nth(i).bounding_box()["x"] for i in range(3)]
+    assert lefts[0] == lefts[1] == lefts[2]  # one column
+    assert not problems, problems
