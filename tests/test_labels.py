@@ -212,3 +212,50 @@ def test_a_chosen_item_comes_back_to_its_choice(app, as_user, world):
     login(admin, world.admin.name)
     page = admin.get(f"/a/MT-01?item={other}").get_data(as_text=True)
     assert f'name="next" value="/a/MT-01?item={other}"' in page
+
+
+def test_report_part_of_a_lot_broken_from_the_phone(app, as_user, world):
+    """2 of 5 broken: the broken pair becomes a row of its own ("MT-05/2"), whose phone page comes next; the
+    field is offered only on a row of more than one, and a quantity of 0 or more than the row holds is refused."""
+    single = make_item(app, world.point_a.id, asset_code="MT-01")
+    lot = make_item(app, world.point_a.id, asset_code="MT-05", quantity=5, unit_value=12_500_000,
+                    received_on=date(2013, 8, 1))
+    client = as_user("librarian_a")
+    assert 'name="quantity"' not in client.get("/a/MT-01").get_data(as_text=True)
+    page = client.get("/a/MT-05").get_data(as_text=True)
+    field = re.search(r'<input type="number" id="broken-quantity"[^>]*>', page).group(0)
+    assert all(attr in field for attr in ('name="quantity"', 'value="5"', 'min="1"', 'max="5"',
+                                          'inputmode="numeric"'))
+    form = phone_form(page, "report-broken")
+    action = form.pop("action")
+    for wrong in ("0", "6"):
+        response = post(client, action, {**form, "quantity": wrong})
+        assert response.status_code == 422
+        with app.app_context():
+            assert db.session.get(EquipmentItem, lot).condition == "in_use"
+        assert count(app, EquipmentItem) == 2 and count(app, EquipmentEvent) == 0
+
+    response = post(client, action, {**form, "quantity": "2", "description": "Hỏng nguồn"})
+    assert response.status_code == 303 and response.headers["Location"] == "/a/MT-05/2"
+    page = client.get("/a/MT-05/2").get_data(as_text=True)
+    assert "cond-broken" in page and 'id="report-broken"' not in page
+    with app.app_context():
+        rows = {i.asset_code: (i.quantity, i.condition) for i in db.session.scalars(
+            select(EquipmentItem).where(EquipmentItem.id != single))}
+        event = db.session.scalar(select(EquipmentEvent))
+        assert (event.item.asset_code, event.quantity, event.new_condition) == ("MT-05/2", 2, "broken")
+    assert rows == {"MT-05": (3, "in_use"), "MT-05/2": (2, "broken")}
+
+
+def test_report_a_whole_lot_broken_from_the_phone(app, as_user, world):
+    """The default, all of them: the row itself turns broken and the phone page of the same row comes back."""
+    lot = make_item(app, world.point_a.id, asset_code="MT-05", quantity=5)
+    client = as_user("librarian_a")
+    form = phone_form(client.get("/a/MT-05").get_data(as_text=True), "report-broken")
+    action = form.pop("action")
+    response = post(client, action, {**form, "quantity": "5"})
+    assert response.status_code == 303 and response.headers["Location"] == "/a/MT-05"
+    with app.app_context():
+        item = db.session.get(EquipmentItem, lot)
+        assert (item.quantity, item.condition) == (5, "broken")
+    assert count(app, EquipmentItem) == 1

@@ -11,6 +11,7 @@ from app.editing import CONFLICT, conflict, shown
 from app.equipment import bp, liquidation, lots, queries, stocktakes
 from app.equipment.forms import EventForm, ItemForm, RegisterFilterForm, RestoreForm, StocktakeFindingForm
 from app.equipment.io import EquipmentImporter, asset_code_taken, export_headers, export_rows, workbook_sheets
+from app.equipment.label_queries import label_code
 from app.equipment.models import (
     CATEGORIES,
     CONDITIONS,
@@ -256,7 +257,10 @@ def event_create(item: EquipmentItem):
                  unit_id=item.point.commune_id)
     db.session.commit()
     if item is not whole:
-        return saved(url_for("equipment.item_detail", id=item.id), _(
+        # The new row's page: its phone page when the form came from one (a label's page posts `next`).
+        page = (url_for("equipment.lookup", code=label_code(item)) if back_to()
+                else url_for("equipment.item_detail", id=item.id))
+        return saved(page, _(
             "Recorded: %(kind)s. %(part)s of %(all)s are now a row of their own (this page); the other %(rest)s "
             "stay on the original row.", kind=event.kind_label, part=fmt_number(item.quantity),
             all=fmt_number(item.quantity + whole.quantity), rest=fmt_number(whole.quantity)))

@@ -71,6 +71,56 @@ def test_open_an_item_from_its_label_and_act_on_it(app, world, make_page, javasc
     assert not problems, problems
 
 
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_two_of_a_lot_of_five_broken_from_its_label(app, world, make_page, javascript):
+    """A lot of 5 opened from its label, confirmed in the stock-take, then 2 of them reported broken: the pair
+    becomes a row of its own ("MT-05/2"), whose phone page comes next."""
+    today = today_hcm()
+    lot, chair = seed_items(app, world.point_a.id,  # the chair keeps the stock-take open
+                            {"category": "computer", "description": "Máy tính để bàn 2013", "asset_code": "MT-05",
+                             "quantity": 5, "unit_value": 12_500_000},
+                            {"category": "chair", "description": "Ghế nhựa", "asset_code": "GH-01"})
+    with app.app_context():
+        db.session.add(StockTake(point_id=world.point_a.id, started_on=today))
+        db.session.commit()
+    page, problems = make_page(javascript=javascript)
+
+    page.goto("/a/MT-05")
+    page.wait_for_url(is_path("/login"))
+    submit_login(page, world.librarian_a.name)
+    page.wait_for_url(is_path("/a/MT-05"))
+    with page.expect_navigation():
+        page.locator("#confirm-stocktake").click()
+    assert path_of(page.url) == "/a/MT-05"
+    expect(page.locator("#stocktake-confirmed")).to_be_visible()
+
+    quantity = page.locator("#broken-quantity")
+    expect(quantity).to_have_value("5")
+    box = quantity.bounding_box()
+    assert box["x"] + box["width"] <= 360 and box["height"] >= 32
+    quantity.fill("2")
+    page.locator("#broken-description").fill("Hỏng nguồn hai máy")
+    with page.expect_navigation():
+        page.locator("#report-broken").click()
+    assert path_of(page.url) == "/a/MT-05/2"
+    expect(page.locator("main h1")).to_have_text("Máy tính để bàn 2013")
+    expect(page.locator("main .facts")).to_contain_text("MT-05/2")
+    expect(page.locator("main .cond-broken")).to_be_visible()
+    expect(page.locator("#report-broken")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    with app.app_context():
+        rows = {i.asset_code: (i.quantity, i.condition) for i in db.session.scalars(
+            select(EquipmentItem).where(EquipmentItem.id != chair))}
+        events = db.session.execute(select(EquipmentEvent.item_id, EquipmentEvent.kind, EquipmentEvent.quantity)
+                                    .order_by(EquipmentEvent.id)).all()
+        split = db.session.scalar(select(EquipmentItem.id).where(EquipmentItem.split_from_id == lot))
+    assert rows == {"MT-05": (3, "in_use"), "MT-05/2": (2, "broken")}
+    assert [(i, k, q) for i, k, q in events] == [(lot, "stocktake", None), (split, "condition_change", 2)]
+    assert not problems, problems
+
+
 def test_label_sheet_prints_without_the_choice(app, world, make_page):
     """The label sheet on screen shows the choice of items; printed, only the labels, three per row."""
     seed_items(app, world.point_a.id, *({"category": "chair", "description": f"Ghế {i}", "asset_code": f"G-{i}"}
@@ -84,4 +134,19 @@ def test_label_sheet_prints_without_the_choice(app, world, make_page):
     expect(page.locator(".screen-only")).to_be_hidden()
     tops = [page.locator(".label").nth(i).bounding_box()["y"] for i in range(4)]
     assert tops[0] == tops[1] == tops[2] < tops[3]  # a grid of three columns
+    assert not problems, problems
+
+
+def test_label_sheet_on_a_phone_screen_keeps_to_its_width(app, world, make_page):
+    """On a 360 px screen the labels wrap one under another instead of widening the page."""
+    seed_items(app, world.point_a.id, *({"category": "chair", "description": f"Ghế {i}", "asset_code": f"G-{i}"}
+                                        for i in range(3)))
+    page, problems = make_page(javascript=True)
+    page.goto("/login")
+    submit_login(page, world.librarian_a.name)
+    page.goto(f"/points/{world.point_a.id}/labels")
+    expect(page.locator(".label")).to_have_count(3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    lefts = [page.locator(".label").nth(i).bounding_box()["x"] for i in range(3)]
+    assert lefts[0] == lefts[1] == lefts[2]  # one column
     assert not problems, problems
