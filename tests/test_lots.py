@@ -84,6 +84,10 @@ def test_a_second_split_takes_the_next_free_code_and_a_code_held_elsewhere_is_sk
     assert broken(client, item, 1, version=2, new_condition="under_repair").status_code == 303
     assert [r[3] for r in rows(app, world.point_a.id)] == ["MT-01", "MT-01/3", "MT-01/4"]
     assert [r[1] for r in rows(app, world.point_a.id)] == [7, 2, 1]
+    # A split of a split row takes the lot's next code, not "MT-01/3/2".
+    split_row = rows(app, world.point_a.id)[1][0]
+    assert broken(client, split_row, 1, version=2, new_condition="under_repair").status_code == 303
+    assert [r[3] for r in rows(app, world.point_a.id)] == ["MT-01", "MT-01/3", "MT-01/4", "MT-01/5"]
 
 
 def test_an_event_on_part_of_a_row_without_a_new_condition_does_not_split(app, as_user, world):

@@ -53,8 +53,13 @@ def split_item(item: EquipmentItem, quantity: int) -> EquipmentItem:
 
 
 def _next_code(item: EquipmentItem) -> str:
-    """The original's asset code with the first suffix "/2", "/3", … no item of the province holds."""
-    code = (item.asset_code or "").strip()
+    """The lot's code (its first row's: a split of a split is MT-01/3, not MT-01/2/2) with the first
+    suffix "/2", "/3", … no item of the province holds."""
+    root, seen = item, {item.id}
+    while root.split_from is not None and root.split_from.id not in seen:
+        root = root.split_from
+        seen.add(root.id)
+    code = (root.asset_code or item.asset_code or "").strip()
     if not code:
         return ""
     province_id = item.point.commune.parent_id
