@@ -13,6 +13,7 @@ import http.client
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -84,6 +85,10 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.log.close()
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            problems = [line for line in log if "WORKER TIMEOUT" in line or "Error" in line or "Traceback" in line]
+        if problems:  # shown, not kept: a worker that timed out or failed says why
+            print("gunicorn said:", *problems[-10:], sep="\n  ", file=sys.stderr)
         os.unlink(self.log.name)
 
 

@@ -32,6 +32,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -92,11 +93,17 @@ TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def measure(server: Server, url: str, lua: Path, duration: str = KIND_DURATION, **headers) -> dict:
-    """wrk on `url`, with the workers' CPU ms per request answered."""
+    """wrk on `url`, with the workers' CPU ms per request answered; cpu_ms is None
+    when a worker was replaced meanwhile (gunicorn restarts one that timed out)."""
     workers = server.workers()
     before = cpu_ticks(workers)
     result = wrk(server.port, url, lua, duration=duration, **headers)
-    result["cpu_ms"] = round((cpu_ticks(workers) - before) * TICK_MS / max(1, result["requests"]), 3)
+    try:
+        spent = cpu_ticks(workers) - before
+    except FileNotFoundError:
+        result["cpu_ms"] = None
+        return result
+    result["cpu_ms"] = round(spent * TICK_MS / max(1, result["requests"]), 3)
     return result
 
 
@@ -133,9 +140,12 @@ def main():
             headers = {"WRK_COOKIE": cookies[role]}
             if kind.startswith("partial_"):
                 headers["WRK_HX"] = "true"
+            print(f"measuring {kind}: {url}", file=sys.stderr, flush=True)
             measured = measure(server, url, lua, **headers)
-            if measured["non_2xx"]:
-                results[f"{kind}_non_2xx"] = measured["non_2xx"]  # shown, and left out of the ratios
+            if measured["non_2xx"] or measured["cpu_ms"] is None or not measured["requests"]:
+                # shown, and left out of the ratios
+                results[f"{kind}_unmeasured"] = (f"{measured['non_2xx']} answers not 2xx" if measured["non_2xx"]
+                                                 else "a worker was replaced (timed out)")
                 continue
             ratios[kind] = round(results["hello_ms"] / measured["cpu_ms"], 2)
             results[f"{kind}_ms"] = measured["cpu_ms"]

@@ -461,3 +461,14 @@ def test_the_pages_are_well_formed(app, world, as_user):
     for response in pages:
         assert response.status_code in (200, 422)
         assert problems_of(response.get_data(as_text=True)) == [], response.request.path
+
+
+def test_an_org_unit_code_a_spreadsheet_would_run_is_refused(app, world, as_user):
+    """The export file holds the codes as they are (DHIS2 matches them exactly): none may be a formula."""
+    client = as_user("province_staff_p")
+    before = counts(app)
+    text = "\n".join([HEADER, f"reading,children,,,{DE1},{COC1},",
+                      f",,{code_of(app, world.commune_a.id)},,,,=HYPERLINK(\"x\")"]) + "\n"
+    response = upload(client, world.province_p.id, text, org_unit_scheme="code")
+    assert response.status_code == 422
+    assert counts(app) == before

@@ -100,6 +100,9 @@ def check_org_unit(value: str, scheme: str) -> str | None:
     if scheme == CODE:
         if len(value) > CODE_LENGTH:
             return _("A DHIS2 code has at most %(max)d characters.", max=CODE_LENGTH)
+        if value.startswith(("=", "+", "-", "@")):
+            # It goes into the CSV as it is (DHIS2 matches it exactly), and a spreadsheet would run it.
+            return _("A DHIS2 code cannot start with =, +, - or @.")
         return None
     return None if is_uid(value) else uid_problem()
 
