@@ -113,9 +113,10 @@ def log_in(server: Server, username: str, password: str) -> tuple[str, str]:
     return cookie, re.search(r'name="csrf-token" content="([^"]+)"', body).group(1)
 
 
-def wrk(port: int, path: str, lua: Path, duration: str = DURATION, **env) -> dict:
+def wrk(port: int, path: str, lua: Path, duration: str = DURATION, timeout: str = "2s", **env) -> dict:
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "-s", str(lua), f"http://127.0.0.1:{port}{path}"],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", f"--timeout={timeout}", "-s", str(lua),
+         f"http://127.0.0.1:{port}{path}"],
         env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests, non_2xx, socket_errors, p50, p95 = map(int, re.search(r"RESULT (.*)", output).group(1).split())
