@@ -174,6 +174,19 @@ def _check_cell(result, number, cells, services, groups, seen):
         result.cells[(service, group)] = (element, combo)
 
 
+def _place_cells_ok(result, number, cells, scheme) -> bool:
+    """A commune's or a point's row names no data element, and a sound org unit (or none)."""
+    ok = True
+    if cells["data_element"] or cells["category_option_combo"]:
+        result.add(number, "data_element", _("A data element belongs on a visit cell's row."))
+        ok = False
+    problem = check_org_unit(cells["org_unit"], scheme) if cells["org_unit"] else None
+    if problem:
+        result.add(number, "org_unit", problem)
+        ok = False
+    return ok
+
+
 def _check_unit(result, number, cells, lookup, seen, scheme):
     unit_id = _commune_id(lookup, cells["commune_code"])
     bad = False
@@ -181,16 +194,9 @@ def _check_unit(result, number, cells, lookup, seen, scheme):
         result.add(number, "commune_code",
                    _("Unknown commune code “%(value)s” in this province.", value=cells["commune_code"]))
         bad = True
-    if cells["data_element"] or cells["category_option_combo"]:
-        result.add(number, "data_element", _("A data element belongs on a visit cell's row."))
-        bad = True
-    org_unit = cells["org_unit"]
-    problem = check_org_unit(org_unit, scheme) if org_unit else None
-    if problem:
-        result.add(number, "org_unit", problem)
-        bad = True
-    if bad:
+    if not _place_cells_ok(result, number, cells, scheme) or bad:
         return
+    org_unit = cells["org_unit"]
     if unit_id in seen:
         result.add(number, "commune_code", _("This commune is already mapped on row %(row)d.", row=seen[unit_id]))
         return
@@ -210,16 +216,9 @@ def _check_point(result, number, cells, lookup, point_communes, seen, scheme):
         result.add(number, "commune_code", _("This library point is not in the commune “%(value)s”.",
                                              value=cells["commune_code"]))
         bad = True
-    if cells["data_element"] or cells["category_option_combo"]:
-        result.add(number, "data_element", _("A data element belongs on a visit cell's row."))
-        bad = True
-    org_unit = cells["org_unit"]
-    problem = check_org_unit(org_unit, scheme) if org_unit else None
-    if problem:
-        result.add(number, "org_unit", problem)
-        bad = True
-    if bad:
+    if not _place_cells_ok(result, number, cells, scheme) or bad:
         return
+    org_unit = cells["org_unit"]
     if point_id in seen:
         result.add(number, "point", _("This library point is already mapped on row %(row)d.", row=seen[point_id]))
         return
