@@ -16,7 +16,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from app.audit import models as audit
 from app.equipment import lots
@@ -154,19 +154,27 @@ def proposable_items(point_id: int) -> list[EquipmentItem]:
         .order_by(EquipmentItem.category, EquipmentItem.description, EquipmentItem.id)).all()
 
 
+# What a list of proposals shows of each (app/templates/equipment/liquidation/_proposals_table.html): loaded
+# with the proposals, not one query per row.
+_LISTED = (selectinload(LiquidationProposal.lines).joinedload(LiquidationLine.item),
+           joinedload(LiquidationProposal.point).joinedload(LibraryPoint.commune))
+
+
 def proposals_of_point(point_id: int) -> list[LiquidationProposal]:
     """A point's proposals, newest first (index ix_liquidation_proposal_point_state)."""
     return db.session.scalars(select(LiquidationProposal).where(LiquidationProposal.point_id == point_id)
+                              .options(*_LISTED)
                               .order_by(LiquidationProposal.created_at.desc(), LiquidationProposal.id.desc())).all()
 
 
 def province_queue(province_id: int) -> dict[str, list[LiquidationProposal]]:
     """The open proposals of a province's points, oldest first: {PROPOSED: awaiting the decision,
-    APPROVED: awaiting the minutes}. One query."""
+    APPROVED: awaiting the minutes}. One query, and one for their lines."""
     rows = db.session.scalars(
         select(LiquidationProposal).join(LibraryPoint, LibraryPoint.id == LiquidationProposal.point_id)
         .join(Unit, Unit.id == LibraryPoint.commune_id)
         .where(Unit.parent_id == province_id, LiquidationProposal.state.in_(OPEN_STATES))
+        .options(*_LISTED)
         .order_by(LiquidationProposal.created_at, LiquidationProposal.id)).all()
     return {state: [p for p in rows if p.state == state] for state in OPEN_STATES}
 
