@@ -1,7 +1,7 @@
 """Sổ Thư viện: application factory."""
 import sqlite3
 
-from flask import Flask, has_request_context, request, session, url_for
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
@@ -178,18 +178,10 @@ def create_app(config_class=None):
 
     app.add_template_global(cached_fragment)
 
-    fixed_urls = {}  # (script root, endpoint, values) → URL; the links of templates are few
+    from app.urls import fixed_url, url_for_id
 
-    @app.template_global()
-    def fixed_url(endpoint: str, **values) -> str:
-        """url_for() of a link that is the same on every request (the menu, the
-        header and footer forms, static files): built once per process."""
-        key = (request.script_root, endpoint, *sorted(values.items()))
-        try:
-            return fixed_urls[key]
-        except KeyError:
-            url = fixed_urls[key] = url_for(endpoint, **values)
-            return url
+    app.add_template_global(fixed_url)
+    app.add_template_global(url_for_id)
 
     app_texts = {}  # locale → the words of app.js, translated once per process
 

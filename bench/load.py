@@ -49,14 +49,16 @@ end
 class Server:
     """gunicorn as `make run` starts it, with a hello-world route added to the same app."""
 
-    def __init__(self, port: int, wsgi_app: str = "hello_wsgi:app", probe: str = "/bench-hello"):
+    def __init__(self, port: int, wsgi_app: str = "hello_wsgi:app", probe: str = "/bench-hello",
+                 worker_class: str | None = None):
         self.port = port
         env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
         # gunicorn's log goes to a file: a pipe nobody reads fills up and then blocks the server.
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", wsgi_app],
+             "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             *(["--worker-class", worker_class] if worker_class else []), wsgi_app],
             cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(100):
             try:
@@ -113,9 +115,10 @@ def log_in(server: Server, username: str, password: str) -> tuple[str, str]:
     return cookie, re.search(r'name="csrf-token" content="([^"]+)"', body).group(1)
 
 
-def wrk(port: int, path: str, lua: Path, duration: str = DURATION, timeout: str = "2s", **env) -> dict:
+def wrk(port: int, path: str, lua: Path, duration: str = DURATION, timeout: str = "2s",
+        connections: int = CONNECTIONS, **env) -> dict:
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", f"--timeout={timeout}", "-s", str(lua),
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}", f"--timeout={timeout}", "-s", str(lua),
          f"http://127.0.0.1:{port}{path}"],
         env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))

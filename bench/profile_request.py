@@ -8,7 +8,8 @@ cumulative time. Not part of `make bench` (it prints, it saves nothing):
 
     .venv/bin/python bench/profile_request.py [kind ...] [--top N] [--requests N]
 
-kinds: anon-hello, hello, register, page, tap, tap-plain (default: all).
+kinds: anon-hello, hello, register, page, tap, tap-plain (default: all), or a
+path ("/account"), asked for by librarian1.
 """
 import argparse
 import cProfile
@@ -65,6 +66,9 @@ def main():
         statements.append(" ".join(statement.split())[:150])
 
     for kind in options.kinds:
+        if kind.startswith("/"):
+            requests[kind] = lambda path=kind: client.get(path)
+            expected[kind] = 200
         send = requests[kind]
         for _ in range(20):  # warm: compiled templates, statement caches
             assert send().status_code == expected[kind], kind

@@ -1,6 +1,13 @@
-"""app.fragments: a cached piece of a page is the piece the request would have rendered."""
+"""app.fragments: a cached piece of a page is the piece the request would have rendered, and a
+kept register body is never shown once what it shows has changed."""
+from datetime import date, datetime, timezone
+
+from app.equipment.models import EquipmentItem, StockTake
+from app.equipment.wear import WearLife
+from app.extensions import db
 from app.fragments import _fragments
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login, update
+from tests.test_equipment import make_item
 
 
 def _filters(page: str) -> str:
@@ -21,7 +28,7 @@ def test_the_register_filters_show_each_requests_values_and_errors(app, as_user,
     # From the cache now: the same answers again.
     assert _filters(client.get(url).get_data(as_text=True)) == plain
     assert _filters(client.get(url + "?year=abc").get_data(as_text=True)) == bad
-    assert len(_fragments) == 3
+    assert sum(1 for key in _fragments if "register-filters" in key) == 3
 
 
 def test_the_cached_filters_follow_the_language_and_the_point(app, as_user, world):
@@ -34,3 +41,64 @@ def test_the_cached_filters_follow_the_language_and_the_point(app, as_user, worl
     client.post("/language", data={"language": "en", "csrf_token": csrf_token(client, url_a)})
     english = _filters(client.get(url_a).get_data(as_text=True))
     assert "All categories" in english and "All categories" not in vietnamese
+
+
+def _rows(page: str) -> str:
+    return page[page.index('<tbody id="items">'):page.index("</tbody>", page.index('<tbody id="items">'))]
+
+
+def _bodies() -> int:
+    return sum(1 for key in _fragments if "register" in key)
+
+
+def test_the_kept_register_follows_every_change_of_its_items(app, as_user, world):
+    """Changed by another server (no request of this one saw it), added, deleted (SQLite gives a
+    deleted last row's id to the next row), liquidated: the next view shows it."""
+    client = as_user("librarian_a")
+    url = f"/points/{world.point_a.id}/equipment"
+    _fragments.clear()
+    first = make_item(app, world.point_a.id, description="Máy chiếu cũ")
+    assert "Máy chiếu cũ" in _rows(client.get(url).get_data(as_text=True))
+    assert "Máy chiếu cũ" in _rows(client.get(url).get_data(as_text=True)) and _bodies() == 1
+    update(app, EquipmentItem, first, description="Máy chiếu đã sửa tên")
+    assert "Máy chiếu đã sửa tên" in _rows(client.get(url).get_data(as_text=True))
+    with app.app_context():
+        db.session.delete(db.session.get(EquipmentItem, first))
+        db.session.commit()
+    assert "Máy chiếu" not in _rows(client.get(url).get_data(as_text=True))
+    again = make_item(app, world.point_a.id, description="Loa mới")
+    page = client.get(url).get_data(as_text=True)
+    assert "Loa mới" in _rows(page), f"item {again} (the deleted one was {first})"
+    update(app, EquipmentItem, again, condition="liquidated")
+    page = client.get(url).get_data(as_text=True)
+    assert "Loa mới" not in _rows(page)
+    assert "Loa mới" in _rows(client.get(url + "?condition=all").get_data(as_text=True))
+
+
+def test_the_kept_register_follows_the_stocktake_the_lives_the_day_and_the_user(app, as_user, world, monkeypatch):
+    day = {"now": datetime(2026, 12, 30, 16, 0, tzinfo=timezone.utc)}  # 23:00 on 30 December in Việt Nam
+    monkeypatch.setattr("app.models_base.utcnow", lambda: day["now"])
+    app.config["SESSION_MAX_AGE"] = 60 * 24 * 3600  # the session starts today (a column default's clock)
+    make_item(app, world.point_a.id, description="Máy tính bàn", unit_value=20_000_000, received_on=date(2024, 5, 1))
+    url = f"/points/{world.point_a.id}/equipment"
+    _fragments.clear()
+    librarian = as_user("librarian_a")
+    before = librarian.get(url).get_data(as_text=True)
+    # Computers wear 20 % a year (5 years): 2 years closed by 30 December 2026, 4 million each.
+    assert "12.000.000" in _rows(before) and "/edit" in _rows(before)
+    day["now"] = datetime(2026, 12, 30, 17, 30, tzinfo=timezone.utc)  # 00:30 on 31 December: a third year
+    assert "8.000.000" in _rows(librarian.get(url).get_data(as_text=True))
+    with app.app_context():
+        db.session.add(WearLife(province_id=world.province_p.id, category="computer", life_years=10))
+        db.session.commit()
+    assert "14.000.000" in _rows(librarian.get(url).get_data(as_text=True))  # 10 % a year, 3 years
+    with app.app_context():
+        db.session.add(StockTake(point_id=world.point_a.id, started_on=date(2026, 12, 31), started_by_id=None,
+                                 completed_at=day["now"]))
+        db.session.commit()
+    assert "31/12/2026" in librarian.get(url).get_data(as_text=True)
+    # Province staff of the province may not edit the row: a body of their own, without the button.
+    other = app.test_client()
+    assert login(other, world.province_staff_p.name).status_code == 303
+    staff = other.get(url).get_data(as_text=True)
+    assert "14.000.000" in _rows(staff) and "/edit" not in _rows(staff)

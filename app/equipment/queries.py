@@ -4,8 +4,9 @@ Every roll-up is one aggregate query with GROUP BY; none loops in Python over ro
 """
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, extract, func, or_, select
+from sqlalchemy import and_, bindparam, case, extract, func, or_, select, true
 
 from app.access import visible_units
 from app.equipment.models import (
@@ -20,6 +21,7 @@ from app.equipment.models import (
     EquipmentItem,
     StockTake,
 )
+from app.equipment.wear import WearLife
 from app.extensions import db
 from app.units.models import LibraryPoint, Unit
 
@@ -95,6 +97,41 @@ def tile_totals(point_id: int, filters: dict) -> dict:
     "0 liquidated" must not lie about them); "rows" is how many items the list shows."""
     return totals(filtered_items(point_id, **{**filters, "condition": "all"}),
                   listed=filtered_items(point_id, **filters).whereclause)
+
+
+_POINT = bindparam("point_id")
+_commune = select(LibraryPoint.commune_id).where(LibraryPoint.id == _POINT).scalar_subquery()
+_province = select(Unit.parent_id).where(Unit.id == _commune).scalar_subquery()
+# What a point's register shows changes only with this: its items (how many, the sum of their
+# versions — every ORM update adds one —, the newest id, the newest change), its last complete
+# stock-take, its commune's name, and its province's useful lives (the value column's wear). One
+# statement over indexed keys, built once per process.
+_items = select(func.count(), func.coalesce(func.sum(EquipmentItem.version), 0), func.max(EquipmentItem.id),
+                func.max(EquipmentItem.updated_at)).where(EquipmentItem.point_id == _POINT).subquery()
+_lives = select(func.count(), func.coalesce(func.sum(WearLife.life_years), 0), func.max(WearLife.id),
+                func.max(WearLife.updated_at)).where(WearLife.province_id == _province).subquery()
+_REGISTER_VERSION = select(
+    _items,
+    select(func.max(StockTake.completed_at)).where(StockTake.point_id == _POINT).scalar_subquery(),
+    select(Unit.name).where(Unit.id == _commune).scalar_subquery(),
+    _province,
+    _lives,
+).select_from(_items.join(_lives, true()))  # one row each: their product is one row
+
+
+class RegisterVersion(NamedTuple):
+    key: tuple  # names every state of what the register lists (app.fragments keys its HTML by it)
+    last_stocktake_at: datetime | None
+    commune_name: str
+    province_id: int | None
+
+
+def register_version(point_id: int) -> RegisterVersion:
+    """The version of a point's register: any change to its items (added, edited, deleted) or to
+    its province's useful lives changes `key`."""
+    row = db.session.execute(_REGISTER_VERSION, {"point_id": point_id}).one()
+    items, lives = row[0:4], row[7:11]
+    return RegisterVersion((*items, *lives), row[4], row[5], row[6])
 
 
 def last_complete_stocktake(point_id: int):

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import params
-from app.access import login_required_for, requires
+from app.access import can, login_required_for, requires
 from app.audit import models as audit
 from app.deleting import confirm_delete, local_day
 from app.editing import CONFLICT, conflict, shown
@@ -22,7 +22,7 @@ from app.equipment.models import (
     EquipmentItem,
     StockTake,
 )
-from app.equipment.queries import filtered_items, last_complete_stocktake, page_of, tile_totals
+from app.equipment.queries import filtered_items, page_of, tile_totals
 from app.extensions import db
 from app.formatting import add_label_filters, fmt_date, fmt_number, labels, today_local
 from app.forms_base import EmptyForm, own_ids
@@ -32,6 +32,7 @@ from app.reports.locks import refuse_if_locked
 from app.spreadsheets import csv_response, workbook_response
 from app.units.models import COMMUNE, PROVINCE, LibraryPoint, Unit
 from app.units.queries import commune_point_ids, point_ids, province_point_ids
+from app.urls import url_for_id
 
 login_required_for(bp)
 add_label_filters(bp, condition=CONDITIONS, category=CATEGORIES, funding=FUNDING_SOURCES)
@@ -71,6 +72,12 @@ def register_labels() -> dict:
     return _REGISTER_LABELS[translations]
 
 
+@bp.app_template_global()
+def register_urls() -> dict:
+    """Functions item id → the links of a register row (its page, its edit form)."""
+    return {"detail": url_for_id("equipment.item_detail"), "edit": url_for_id("equipment.item_edit")}
+
+
 FILTERS = ("category", "condition", "funding_source", "year")
 
 
@@ -82,13 +89,27 @@ def _filters():
 @bp.get("/points/<int:id>/equipment")
 @requires("equipment.view", load=LibraryPoint)
 def register(point: LibraryPoint):
+    """The register's body (tiles, rows, pager) is kept as HTML under everything it shows: the
+    version of the point's items and of its province's useful lives, today (the value column's
+    wear), the filters and page, whether the user may edit. Its queries run only when it is not
+    kept; so does its head's work (links, the commune's name, the last stock-take)."""
     form, filters = _filters()
-    summed = tile_totals(point.id, filters)
-    items, page, pages, count = page_of(filtered_items(point.id, **filters), params.page(), total=summed["rows"])
+    version = queries.register_version(point.id)
     args = {k: v for k, v in filters.items() if v}
+    page = params.page()
+    can_edit = can(current_user, "equipment.edit", point)
+    head_key = ("register-head", point.id, point.name, point.commune_id, version.commune_name,
+                version.last_stocktake_at, can_edit)
+    body_key = ("register", point.id, version.key, today_local(), tuple(sorted(args.items())), page, can_edit)
+
+    def listed() -> dict:
+        summed = tile_totals(point.id, filters)
+        items, shown, pages, count = page_of(filtered_items(point.id, **filters), page, total=summed["rows"])
+        return {"totals": summed, "items": items, "page": shown, "pages": pages, "count": count}
+
     return render("equipment/register.html", "equipment/_partials/_register.html",
-                  point=point, items=items, page=page, pages=pages, count=count, filters=form, args=args,
-                  totals=summed, last_stocktake=last_complete_stocktake(point.id))
+                  point=point, filters=form, args=args, head_key=head_key, body_key=body_key, listed=listed,
+                  can_edit=can_edit, version=version)
 
 
 @bp.get("/points/<int:id>/equipment/totals")
