@@ -44,3 +44,16 @@ def test_the_idle_limit_counts_from_the_last_request_not_from_the_login(client, 
     assert client.get("/account").status_code == 200
     hours_later(32.5)  # 12.5 h idle
     assert client.get("/account").status_code == 303
+
+
+def test_the_cookie_follows_a_new_secret_key_and_its_fallbacks(app, client, world):
+    """The signing serializer is made once per key, so a key rotated in a running app is used."""
+    assert login(client, world.librarian_a.name).status_code == 303
+    assert client.get("/account").status_code == 200
+    old = app.secret_key
+    app.secret_key = app.config["SECRET_KEY"] = "a new key for this test, long enough to sign"
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert client.get("/account").status_code == 200  # signed with the old key: still taken
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    response = client.get("/account")
+    assert response.status_code == 303 and "/login" in response.headers["Location"]

@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Boolean, case, column, delete, literal, or_, select, text, update
+from sqlalchemy import case, delete, literal, or_, select, text, update
 
 from app import models_base  # models_base.utcnow(), looked up at each call: tests freeze it
 from app.extensions import db, login_manager
@@ -29,9 +29,32 @@ _SESSION_USER = text("""
            u.language, unit.name, CASE WHEN unit.kind = 'province' THEN unit.id ELSE unit.parent_id END
     FROM user_session AS s JOIN user_account AS u ON u.id = s.user_id LEFT JOIN unit ON unit.id = u.unit_id
     WHERE s.id = :session_id AND u.active = :active
-""").columns(column("created_at", UTCDateTime), column("id"), column("username"), column("full_name"),
-             column("role"), column("unit_id"), column("active", Boolean), column("must_change_password", Boolean),
-             column("language"), column("unit_name"), column("province_id"))
+""")
+_compiled: dict = {}  # dialect name → (SQL, parameter names in order or None, read the start time)
+
+
+def _session_user_row(session_id: str):
+    """The row of _SESSION_USER, sent on the request's own connection straight to the driver: it is
+    the only statement of most small requests, and SQLAlchemy's execution and result objects cost
+    more than the database does. Compiled once per dialect; the start time is read as
+    UTCDateTime reads it, the flags as booleans."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name not in _compiled:
+        compiled = _SESSION_USER.compile(dialect=dialect)
+        _compiled[dialect.name] = (str(compiled), compiled.positiontup,
+                                   UTCDateTime().dialect_impl(dialect).result_processor(dialect, None))
+    sql, order, read_time = _compiled[dialect.name]
+    values = {"session_id": session_id, "active": True}
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, [values[name] for name in order] if order else values)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None:
+        return None
+    return (read_time(row[0]), row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]), *row[8:])
 
 
 @login_manager.user_loader
@@ -46,7 +69,7 @@ def load_user(session_id: str):
     A session older than SESSION_MAX_AGE is refused and deleted, however
     busy it was: the idle limit (PERMANENT_SESSION_LIFETIME) alone would let
     a session in daily use, or a stolen cookie, live for ever."""
-    row = db.session.execute(_SESSION_USER, {"session_id": session_id, "active": True}).first()
+    row = _session_user_row(session_id)
     if row is None:
         return None
     started = row[0]
@@ -281,6 +304,17 @@ class IdleLimitCookie(SecureCookieSessionInterface):
     before. The absolute limit is the server-side session's (SESSION_MAX_AGE)."""
 
     REFRESH_AFTER = 300
+
+    def __init__(self):
+        self._serializers = {}
+
+    def get_signing_serializer(self, app):
+        """Flask's serializer, made once per secret key (Flask made one for every request)."""
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
 
     def open_session(self, app, request):
         serializer = self.get_signing_serializer(app)
