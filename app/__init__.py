@@ -183,26 +183,22 @@ def create_app(config_class=None):
     app.add_template_global(fixed_url)
     app.add_template_global(url_for_id)
 
-    app_texts = {}  # locale → the words of app.js, translated once per process
-
     @app.template_global()
     def app_text() -> dict:
-        """What app.js shows, in the user's language ({n}, {what}, {why} are filled in there)."""
+        """What app.js shows, in the user's language ({n}, {what}, {why} are filled in there);
+        base.html keeps it as HTML per language (app.fragments)."""
         from flask_babel import gettext, ngettext
 
-        locale = str(get_locale())
-        if locale not in app_texts:
-            app_texts[locale] = {
-                "one": ngettext("%(n)s tap not sent yet", "%(n)s taps not sent yet", 1, n="{n}"),
-                "other": ngettext("%(n)s tap not sent yet", "%(n)s taps not sent yet", 2, n="{n}"),
-                "refused": gettext("Not counted: %(what)s. %(why)s", what="{what}", why="{why}"),
-                "failed": gettext("The server refused it."),
-                "ok": gettext("OK"),
-                "undo": gettext("Undo last tap"),
-                "offline": gettext("Not saved: the connection was lost. What you typed is still here; "
-                                   "send it again when the connection is back."),
-            }
-        return app_texts[locale]
+        return {
+            "one": ngettext("%(n)s tap not sent yet", "%(n)s taps not sent yet", 1, n="{n}"),
+            "other": ngettext("%(n)s tap not sent yet", "%(n)s taps not sent yet", 2, n="{n}"),
+            "refused": gettext("Not counted: %(what)s. %(why)s", what="{what}", why="{why}"),
+            "failed": gettext("The server refused it."),
+            "ok": gettext("OK"),
+            "undo": gettext("Undo last tap"),
+            "offline": gettext("Not saved: the connection was lost. What you typed is still here; "
+                               "send it again when the connection is back."),
+        }
 
     @app.before_request
     def force_password_change():

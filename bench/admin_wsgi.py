@@ -2,6 +2,7 @@
 (an equipment-like item: category, description, code, quantity, condition,
 funding, receipt date), 20 rows a page, over SQLite, served by the same
 gunicorn settings as the app. Never used outside the benchmark."""
+import fcntl
 import os
 import tempfile
 from datetime import date
@@ -37,7 +38,9 @@ class ItemView(ModelView):
 
 Admin(app).add_view(ItemView(Item, db.session))
 
-with app.app_context():
+# Both workers import this at once: one makes the table and its rows, the other waits for it.
+with open(path + ".lock", "w") as lock, app.app_context():
+    fcntl.flock(lock, fcntl.LOCK_EX)
     db.create_all()
     if not db.session.scalar(db.select(db.func.count()).select_from(Item)):
         db.session.add_all(Item(category=("computer", "chair", "shelf")[i % 3], description=f"Thiết bị số {i}",

@@ -58,7 +58,9 @@ class Server:
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             *(["--worker-class", worker_class] if worker_class else []), wsgi_app],
+             # gunicorn runs gthread whenever threads > 1 (gunicorn.conf.py sets 8), whatever the class
+             *(["--worker-class", worker_class] if worker_class else []),
+             *(["--threads", "1"] if worker_class == "sync" else []), wsgi_app],
             cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(100):
             try:

@@ -1,10 +1,13 @@
 """make bench (page cost): every kind of page the demo roles reach, served by
-gunicorn as `make run` serves it (2 gthread workers, SQLite, the demo
-province) and loaded with wrk (20 connections) beside the hello route of the
-same app. The cost of a request is the CPU time the workers spent (read from
-/proc before and after each wrk run) divided by the requests they answered:
-it is what a request takes from a worker, and unlike requests/s it does not
-move when other work shares the machine.
+gunicorn with 2 sync workers (as the issue measured; SQLite, the demo
+province) and loaded with wrk (20 connections; 2 for a page slower than
+SLOW_MS, whose queue would outlast the run) beside the hello route of the
+same app. The hello routes and the register are measured again under the
+gthread workers of `make run` (gunicorn.conf.py), as *_gthread_*. The cost
+of a request is the CPU time the workers spent (read from /proc before and
+after each wrk run) divided by the requests they answered: it is what a
+request takes from a worker, and unlike requests/s it does not move when
+other work shares the machine.
 
   hello_anonymous_ms, hello_ms  CPU ms per request of the hello route, without
                                 and with a librarian's session cookie
@@ -27,6 +30,11 @@ move when other work shares the machine.
   *_rps                         requests/s under wrk, for the record (they
                                 depend on what else the machine is doing)
 Prints `name value unit` lines and adds them to bench/results.json under "page_cost".
+
+    .venv/bin/python bench/page_cost.py [pattern ...]
+
+With patterns (regular expressions), only the kinds they match are measured
+besides the hello routes and the register, and nothing is saved.
 """
 import os
 import re
@@ -46,6 +54,8 @@ EXPORT = re.compile(r'href="([^"]+(?:\.xlsx|\.csv)[^"]*)"')
 REPEAT = int(os.environ.get("BENCH_PAGE_REPEAT", "5"))
 KIND_DURATION = os.environ.get("BENCH_KIND_DURATION", "3s")
 HELLO_DURATION = os.environ.get("BENCH_HELLO_DURATION", "8s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SLOW_MS = 25  # a page slower than this (test client) is loaded by 2 connections, one per worker
 
 
 def kind_of(url: str, partial: bool) -> str:
@@ -103,13 +113,26 @@ def idle(server: Server):
             continue
 
 
-def measure(server: Server, url: str, lua: Path, duration: str = KIND_DURATION, **headers) -> dict:
+def fresh(server: Server, cookie: str) -> str:
+    """The cookie as a browser holds it now: the server signs it again every few minutes
+    (app.users.auth.IdleLimitCookie), and wrk, which keeps the old one, would have every
+    request signed again."""
+    if not cookie:
+        return cookie
+    _status, headers, _body = server.get("/bench-hello", {"Cookie": cookie})
+    return headers["Set-Cookie"].split(";")[0] if "Set-Cookie" in headers else cookie
+
+
+def measure(server: Server, url: str, lua: Path, duration: str = KIND_DURATION, connections: int = 20,
+            **headers) -> dict:
     """wrk on `url`, with the workers' CPU ms per request answered; cpu_ms is None
     when a worker was replaced meanwhile (gunicorn restarts one that timed out)."""
     idle(server)
+    if "WRK_COOKIE" in headers:
+        headers["WRK_COOKIE"] = fresh(server, headers["WRK_COOKIE"])
     workers = server.workers()
     before = cpu_ticks(workers)
-    result = wrk(server.port, url, lua, duration=duration, timeout="60s", **headers)
+    result = wrk(server.port, url, lua, duration=duration, timeout="60s", connections=connections, **headers)
     try:
         spent = cpu_ticks(workers) - before
     except FileNotFoundError:
@@ -119,12 +142,33 @@ def measure(server: Server, url: str, lua: Path, duration: str = KIND_DURATION, 
     return result
 
 
+def table(server: Server, lua: Path, cookie: str, point_id: int, suffix: str = "") -> dict:
+    """The issue's rows: the hello route without and with a session, and a point's register, each
+    the median of ROUNDS runs taken in turn (one run moves with whatever else the machine does)."""
+    rows = (("hello_anonymous", "/bench-hello", ""), ("hello", "/bench-hello", cookie),
+            ("register", f"/points/{point_id}/equipment", cookie))
+    runs = {kind: [] for kind, _path, _cookie in rows}
+    for _round in range(ROUNDS):
+        for kind, path, kind_cookie in rows:
+            runs[kind].append(measure(server, path, lua, duration=HELLO_DURATION, WRK_COOKIE=kind_cookie))
+    results = {}
+    for kind, measured in runs.items():
+        results[f"{kind}{suffix}_ms"] = statistics.median(run["cpu_ms"] for run in measured)
+        results[f"{kind}{suffix}_rps"] = statistics.median(run["rps"] for run in measured)
+    hello, anonymous, register = (results[f"{kind}{suffix}_ms"] for kind in ("hello", "hello_anonymous", "register"))
+    results[f"session_overhead{suffix}_ms"] = round(hello - anonymous, 3)
+    results[f"register{suffix}_throughput_ratio"] = round(hello / register, 2)
+    return results
+
+
 def main():
+    patterns = [re.compile(pattern) for pattern in sys.argv[1:]]
     subprocess.run([str(ROOT / "tools" / "ensure-debian-package.sh"), "wrk", "/usr/bin/wrk"], check=True)
     app = demo_app()
     from app.demo import DEMO_PASSWORD
 
-    pages = kinds(app)
+    pages = {kind: page for kind, page in kinds(app).items()
+             if not patterns or any(pattern.search(kind) for pattern in patterns)}
     clients = {role: logged_in(app, role)[0] for role in ROLES}
     times = {kind: server_ms(clients[role], url) for kind, (role, url) in pages.items()}
     with app.test_request_context():
@@ -135,50 +179,56 @@ def main():
     lua = Path(ROOT / "bench" / "results-page-cost.lua")
     lua.write_text(LUA)
     port = int(os.environ.get("BENCH_PAGE_PORT", "8769"))
-    server = Server(port)
     results = {}
     try:
-        cookies = {role: log_in(server, role, DEMO_PASSWORD)[0] for role in ROLES}
-        for kind, path, cookie in (("hello_anonymous", "/bench-hello", ""),
-                                   ("hello", "/bench-hello", cookies["librarian1"]),
-                                   ("register", f"/points/{point_id}/equipment", cookies["librarian1"])):
-            measured = measure(server, path, lua, duration=HELLO_DURATION, WRK_COOKIE=cookie)
-            results[f"{kind}_ms"] = measured["cpu_ms"]
-            results[f"{kind}_rps"] = measured["rps"]
-        results["session_overhead_ms"] = round(results["hello_ms"] - results["hello_anonymous_ms"], 3)
-        results["register_throughput_ratio"] = round(results["hello_ms"] / results["register_ms"], 2)
-        ratios = {}
-        for kind, (role, url) in sorted(pages.items()):
-            headers = {"WRK_COOKIE": cookies[role]}
-            if kind.startswith("partial_"):
-                headers["WRK_HX"] = "true"
-            print(f"measuring {kind}: {url}", file=sys.stderr, flush=True)
-            measured = measure(server, url, lua, **headers)
-            if measured["non_2xx"] or measured["cpu_ms"] is None or not measured["requests"]:
-                # shown, and left out of the ratios
-                results[f"{kind}_unmeasured"] = (
-                    f"{measured['non_2xx']} answers not 2xx" if measured["non_2xx"]
-                    else "no answer within the run" if not measured["requests"]
-                    else "a worker was replaced (timed out)")
-                continue
-            ratios[kind] = round(results["hello_ms"] / measured["cpu_ms"], 2)
-            results[f"{kind}_ms"] = measured["cpu_ms"]
-            results[f"{kind}_server_ms"] = times[kind]
-            results[f"{kind}_throughput_ratio"] = ratios[kind]
+        server = Server(port, worker_class="gthread")
+        try:
+            results.update(table(server, lua, log_in(server, "librarian1", DEMO_PASSWORD)[0], point_id, "_gthread"))
+        finally:
+            server.stop()
+        server = Server(port, worker_class="sync")
+        try:
+            cookies = {role: log_in(server, role, DEMO_PASSWORD)[0] for role in ROLES}
+            results.update(table(server, lua, cookies["librarian1"], point_id))
+            ratios = {}
+            for kind, (role, url) in sorted(pages.items()):
+                headers = {"WRK_COOKIE": cookies[role]}
+                if kind.startswith("partial_"):
+                    headers["WRK_HX"] = "true"
+                print(f"measuring {kind}: {url}", file=sys.stderr, flush=True)
+                measured = measure(server, url, lua, connections=2 if times[kind] > SLOW_MS else 20, **headers)
+                if measured["non_2xx"] or measured["cpu_ms"] is None or not measured["requests"]:
+                    # shown, and left out of the ratios
+                    results[f"{kind}_unmeasured"] = (
+                        f"{measured['non_2xx']} answers not 2xx" if measured["non_2xx"]
+                        else "no answer within the run" if not measured["requests"]
+                        else "a worker was replaced (timed out)")
+                    continue
+                ratios[kind] = round(results["hello_ms"] / measured["cpu_ms"], 2)
+                results[f"{kind}_ms"] = measured["cpu_ms"]
+                results[f"{kind}_server_ms"] = times[kind]
+                results[f"{kind}_throughput_ratio"] = ratios[kind]
+        finally:
+            server.stop()
         results["page_kinds"] = len(ratios)
-        admin = Server(port + 1, "admin_wsgi:app", "/admin/item/")
+        admin = Server(port + 1, "admin_wsgi:app", "/admin/item/", worker_class="sync")
         try:
             measured = measure(admin, "/admin/item/", lua, duration=HELLO_DURATION, WRK_COOKIE="")
         finally:
             admin.stop()
         results["flask_admin_list_ms"] = measured["cpu_ms"]
         results["flask_admin_list_rps"] = measured["rps"]
-        results["page_kind_ratio_min"] = min(ratios.values())
-        results["page_kind_slowest"] = min(ratios, key=ratios.get)
+        if ratios:
+            results["page_kind_ratio_min"] = min(ratios.values())
+            results["page_kind_slowest"] = min(ratios, key=ratios.get)
+            results["page_kinds_below_0_15"] = sorted(kind for kind, ratio in ratios.items() if ratio < 0.15)
     finally:
-        server.stop()
         lua.unlink()
-    save("page_cost", results)
+    if patterns:
+        for key, value in results.items():
+            print(key, value)
+    else:
+        save("page_cost", results)
 
 
 if __name__ == "__main__":

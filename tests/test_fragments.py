@@ -102,3 +102,26 @@ def test_the_kept_register_follows_the_stocktake_the_lives_the_day_and_the_user(
     assert login(other, world.province_staff_p.name).status_code == 303
     staff = other.get(url).get_data(as_text=True)
     assert "14.000.000" in _rows(staff) and "/edit" not in _rows(staff)
+
+
+def _menu(page: str) -> str:
+    return page[page.index('<nav class="nav"'):page.index("</nav>", page.index('<nav class="nav"'))]
+
+
+def test_the_kept_menu_is_each_users_own_and_marks_each_page(app, world):
+    """Kept per role, commune and page: a librarian's Reports link goes to their own commune,
+    province staff get the approval queue, and the page shown is the one marked."""
+    _fragments.clear()
+    menus = {}
+    for name in ("librarian_a", "librarian_b", "province_staff_p"):
+        client = app.test_client()
+        assert login(client, getattr(world, name).name).status_code == 303
+        menus[name] = {path: _menu(client.get(path).get_data(as_text=True)) for path in ("/", "/account")}
+    for name, commune in (("librarian_a", world.commune_a), ("librarian_b", world.commune_b)):
+        assert f'href="/communes/{commune.id}/reports"' in menus[name]["/"]
+    assert 'href="/reports"' in menus["province_staff_p"]["/"] and "/communes/" not in menus["province_staff_p"]["/"]
+    home, account = 'href="/" aria-current="page"', 'href="/account" aria-current="page"'
+    for menu in menus.values():
+        assert home in menu["/"] and account not in menu["/"]
+        assert account in menu["/account"] and home not in menu["/account"]
+    assert sum(1 for key in _fragments if "nav" in key) == 6
