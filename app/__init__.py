@@ -1,6 +1,7 @@
 """Sổ Thư viện: application factory."""
 import sqlite3
 
+from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -37,7 +38,14 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+_LOCALES = {code: Locale.parse(code) for code in ("vi", "en")}  # parsed once: Flask-Babel parsed a name per request
+
+
 def select_locale():
+    return _LOCALES.get(_locale_name())
+
+
+def _locale_name():
     if not has_request_context():
         return None  # CLI: the default, Vietnamese
     try:

@@ -23,6 +23,8 @@ from app.equipment.models import (
 )
 from app.equipment.wear import WearLife
 from app.extensions import db
+from app.models_base import UTCDateTime
+from app.sql import driver_row
 from app.units.models import LibraryPoint, Unit
 
 PAGE_SIZE = 50
@@ -129,7 +131,8 @@ class RegisterVersion(NamedTuple):
 def register_version(point_id: int) -> RegisterVersion:
     """The version of a point's register: any change to its items (added, edited, deleted) or to
     its province's useful lives changes `key`."""
-    row = db.session.execute(_REGISTER_VERSION, {"point_id": point_id}).one()
+    # Straight to the driver (app.sql.driver_row): with the body kept, it is the page's own statement.
+    row = driver_row(_REGISTER_VERSION, {"point_id": point_id}, {4: UTCDateTime()})
     items, lives = row[0:4], row[7:11]
     return RegisterVersion((*items, *lives), row[4], row[5], row[6])
 

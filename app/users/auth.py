@@ -7,13 +7,13 @@ from flask import current_app, flash, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, BadSignature, URLSafeTimedSerializer
-from sqlalchemy import case, delete, literal, or_, select, text, update
+from sqlalchemy import Boolean, case, delete, literal, or_, select, text, update
 
 from app import models_base  # models_base.utcnow(), looked up at each call: tests freeze it
 from app.extensions import db, login_manager
 from app.htmx import client_redirect, is_fragment_request, wants_json
 from app.models_base import UTCDateTime
-from app.sql import dialect_insert
+from app.sql import dialect_insert, driver_row
 from app.users.models import LoginThrottle, SessionUser, UserSession
 
 login_manager.login_view = "users.login"
@@ -30,31 +30,7 @@ _SESSION_USER = text("""
     FROM user_session AS s JOIN user_account AS u ON u.id = s.user_id LEFT JOIN unit ON unit.id = u.unit_id
     WHERE s.id = :session_id AND u.active = :active
 """)
-_compiled: dict = {}  # dialect name → (SQL, parameter names in order or None, read the start time)
-
-
-def _session_user_row(session_id: str):
-    """The row of _SESSION_USER, sent on the request's own connection straight to the driver: it is
-    the only statement of most small requests, and SQLAlchemy's execution and result objects cost
-    more than the database does. Compiled once per dialect; the start time is read as
-    UTCDateTime reads it, the flags as booleans."""
-    connection = db.session.connection()
-    dialect = connection.dialect
-    if dialect.name not in _compiled:
-        compiled = _SESSION_USER.compile(dialect=dialect)
-        _compiled[dialect.name] = (str(compiled), compiled.positiontup,
-                                   UTCDateTime().dialect_impl(dialect).result_processor(dialect, None))
-    sql, order, read_time = _compiled[dialect.name]
-    values = {"session_id": session_id, "active": True}
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql, [values[name] for name in order] if order else values)
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    if row is None:
-        return None
-    return (read_time(row[0]), row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]), *row[8:])
+_ROW_TYPES = {0: UTCDateTime(), 6: Boolean(), 7: Boolean()}
 
 
 @login_manager.user_loader
@@ -69,7 +45,8 @@ def load_user(session_id: str):
     A session older than SESSION_MAX_AGE is refused and deleted, however
     busy it was: the idle limit (PERMANENT_SESSION_LIFETIME) alone would let
     a session in daily use, or a stolen cookie, live for ever."""
-    row = _session_user_row(session_id)
+    # Straight to the driver: it is the only statement of most small requests.
+    row = driver_row(_SESSION_USER, {"session_id": session_id, "active": True}, _ROW_TYPES)
     if row is None:
         return None
     started = row[0]
