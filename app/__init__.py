@@ -191,6 +191,10 @@ def create_app(config_class=None):
     app.add_template_global(fixed_url)
     app.add_template_global(url_for_id)
 
+    from app.forms_base import csrf_token
+
+    app.add_template_global(csrf_token)  # in place of Flask-WTF's
+
     @app.template_global()
     def app_text() -> dict:
         """What app.js shows, in the user's language ({n}, {what}, {why} are filled in there);

@@ -57,3 +57,24 @@ def test_the_cookie_follows_a_new_secret_key_and_its_fallbacks(app, client, worl
     app.config["SECRET_KEY_FALLBACKS"] = []
     response = client.get("/account")
     assert response.status_code == 303 and "/login" in response.headers["Location"]
+
+
+def test_the_pages_token_is_signed_once_per_session_and_posts(app, client, world):
+    """Templates' csrf_token() keeps the token it signed for a session (the signature's age is never
+    checked): the same on each page, taken by a form, and another session gets its own."""
+    import re
+
+    from tests.conftest import post
+
+    def token(page):
+        return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    assert login(client, world.librarian_a.name).status_code == 303
+    first, second = (token(client.get(path).get_data(as_text=True)) for path in ("/", "/account"))
+    assert first == second
+    response = post(client, "/language", {"language": "en", "csrf_token": first})
+    assert response.status_code == 303
+    other = app.test_client()
+    assert login(other, world.librarian_b.name).status_code == 303
+    assert token(other.get("/").get_data(as_text=True)) != first
+    assert post(other, "/language", {"language": "en", "csrf_token": first}).status_code == 400
