@@ -13,6 +13,7 @@ other work shares the machine.
                                 and with a librarian's session cookie
   session_overhead_ms           the second minus the first (the session, the
                                 user, every per-request hook); goal <= 0.3
+  tally_ms                      a point's tally page (the issue's table)
   register_ms, register_throughput_ratio
                                 a point's equipment register: CPU ms per
                                 request, and hello_ms / register_ms (how many
@@ -24,7 +25,7 @@ other work shares the machine.
                                 htmx partials, exports); goal >= 0.15
   <kind>_server_ms              its median time served by the test client (no
                                 network, no load)
-  page_kind_ratio_min, page_kind_slowest
+  page_kind_ratio_min, page_kind_slowest, page_kinds_below_0_15
   flask_admin_list_ms           the yardstick: Flask-Admin's list of a 60-row
                                 table, 20 rows shown (bench/admin_wsgi.py)
   *_rps                         requests/s under wrk, for the record (they
@@ -34,7 +35,7 @@ Prints `name value unit` lines and adds them to bench/results.json under "page_c
     .venv/bin/python bench/page_cost.py [pattern ...]
 
 With patterns (regular expressions), only the kinds they match are measured
-besides the hello routes and the register, and nothing is saved.
+besides the issue's rows, and nothing is saved.
 """
 import os
 import re
@@ -143,10 +144,11 @@ def measure(server: Server, url: str, lua: Path, duration: str = KIND_DURATION, 
 
 
 def table(server: Server, lua: Path, cookie: str, point_id: int, suffix: str = "") -> dict:
-    """The issue's rows: the hello route without and with a session, and a point's register, each
-    the median of ROUNDS runs taken in turn (one run moves with whatever else the machine does)."""
+    """The issue's rows: the hello route without and with a session, a point's tally page and its
+    register, each the median of ROUNDS runs taken in turn (one run moves with whatever else the
+    machine does)."""
     rows = (("hello_anonymous", "/bench-hello", ""), ("hello", "/bench-hello", cookie),
-            ("register", f"/points/{point_id}/equipment", cookie))
+            ("tally", f"/points/{point_id}/tally", cookie), ("register", f"/points/{point_id}/equipment", cookie))
     runs = {kind: [] for kind, _path, _cookie in rows}
     for _round in range(ROUNDS):
         for kind, path, kind_cookie in rows:
