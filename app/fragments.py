@@ -19,8 +19,13 @@ from flask import current_app, request
 from flask_babel import get_translations
 from markupsafe import Markup
 
-SIZE = 2048  # fragments kept per process; when full the cache starts again (dict operations are atomic)
+# Kept per process: at most SIZE fragments and about MAX_CHARS characters (a register's body is some
+# 15,000); when either is reached the cache starts again. Dict operations are atomic; the count of
+# characters may drift by a fragment when two threads add at once, which only moves the next clearing.
+SIZE = 2048
+MAX_CHARS = 8_000_000
 _fragments: dict = {}
+_chars = [0]
 
 
 def cached_fragment(*key, caller) -> Markup:
@@ -30,7 +35,9 @@ def cached_fragment(*key, caller) -> Markup:
     html = _fragments.get(full_key)
     if html is None:
         html = Markup(caller())
-        if len(_fragments) >= SIZE:
+        if len(_fragments) >= SIZE or _chars[0] + len(html) > MAX_CHARS:
             _fragments.clear()
+            _chars[0] = 0
         _fragments[full_key] = html
+        _chars[0] += len(html)
     return html

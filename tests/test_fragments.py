@@ -125,3 +125,20 @@ def test_the_kept_menu_is_each_users_own_and_marks_each_page(app, world):
         assert home in menu["/"] and account not in menu["/"]
         assert account in menu["/account"] and home not in menu["/account"]
     assert sum(1 for key in _fragments if "nav" in key) == 6
+
+
+def test_the_cache_starts_again_when_full(app, as_user, world, monkeypatch):
+    """Bounded by count and by size: a worker never keeps more than MAX_CHARS of pages."""
+    from app import fragments
+
+    client = as_user("librarian_a")
+    url = f"/points/{world.point_a.id}/equipment"
+    _fragments.clear()
+    fragments._chars[0] = 0
+    client.get(url)
+    kept, chars = len(_fragments), fragments._chars[0]
+    assert kept >= 3 and chars == sum(len(html) for html in _fragments.values())
+    monkeypatch.setattr(fragments, "MAX_CHARS", chars + 10)
+    page = client.get(url + "?category=chair").get_data(as_text=True)  # a new body: over the limit
+    assert len(_fragments) < kept + 2 and fragments._chars[0] <= chars + 10
+    assert '<tbody id="items">' in page
