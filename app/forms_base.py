@@ -1,10 +1,10 @@
 """Form pieces shared by the domains."""
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
 from wtforms import validators as wtforms_validators
 from wtforms.validators import ValidationError
@@ -56,6 +56,33 @@ class _CatalogTranslations:
 _catalog_translations = _CatalogTranslations()
 
 
+_signed_tokens: dict = {}  # (secret key, the session's raw token) → the token pages carry
+
+
+def csrf_token() -> str:
+    """Flask-WTF's generate_csrf() for templates (every page carries the token three times: the
+    meta tag for htmx, the log-out and language forms), signed once per session and key rather
+    than once per request. The signature's time is never checked (WTF_CSRF_TIME_LIMIT is None:
+    a form left open for hours must still post), so a token signed earlier is as good."""
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None or "csrf_token" not in session:
+        return generate_csrf()
+    key = (current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, session["csrf_token"])
+    token = _signed_tokens.get(key)
+    if token is None:
+        if len(_signed_tokens) >= 10_000:
+            _signed_tokens.clear()
+        token = _signed_tokens[key] = generate_csrf()
+    g.csrf_token = token  # where Flask-WTF's generate_csrf() looks first
+    return token
+
+
+class _KeptCSRF(_FlaskFormCSRF):
+    """A form's CSRF field takes the token csrf_token() keeps: a form signed its own on every request."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        return csrf_token()
+
+
 class Form(FlaskForm):
     """The base of every form: WTForms' messages in the user's language, and
     no whole number beyond what the database holds (a select of ids, or a
@@ -75,6 +102,8 @@ class Form(FlaskForm):
         return valid
 
     class Meta:
+        csrf_class = _KeptCSRF
+
         def get_translations(self, form):
             return _catalog_translations
 
@@ -281,22 +310,3 @@ class ChoiceField(SelectField):
             if not sent:
                 raise ValidationError(_("Choose one of: %(choices)s.", choices=allowed)) from None
             raise ValidationError(_("“%(value)s” is not one of: %(choices)s.", value=sent, choices=allowed)) from None
-
-
-_signed_tokens: dict = {}  # (secret key, the session's raw token) → the token pages carry
-
-
-def csrf_token() -> str:
-    """Flask-WTF's generate_csrf() for templates (every page carries the token three times: the
-    meta tag for htmx, the log-out and language forms), signed once per session and key rather
-    than once per request. The signature's time is never checked (WTF_CSRF_TIME_LIMIT is None:
-    a form left open for hours must still post), so a token signed earlier is as good."""
-    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None or "csrf_token" not in session:
-        return generate_csrf()
-    key = (current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, session["csrf_token"])
-    token = _signed_tokens.get(key)
-    if token is None:
-        if len(_signed_tokens) >= 10_000:
-            _signed_tokens.clear()
-        token = _signed_tokens[key] = generate_csrf()
-    return token

@@ -72,6 +72,10 @@ def test_the_pages_token_is_signed_once_per_session_and_posts(app, client, world
     assert login(client, world.librarian_a.name).status_code == 303
     first, second = (token(client.get(path).get_data(as_text=True)) for path in ("/", "/account"))
     assert first == second
+    # The forms' hidden fields (a FlaskForm's own, the header's) carry that token too.
+    account = client.get("/account").get_data(as_text=True)
+    values = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', account)
+    assert len(values) >= 3 and set(values) == {first}
     response = post(client, "/language", {"language": "en", "csrf_token": first})
     assert response.status_code == 303
     other = app.test_client()
