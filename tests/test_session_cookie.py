@@ -82,3 +82,17 @@ def test_the_pages_token_is_signed_once_per_session_and_posts(app, client, world
     assert login(other, world.librarian_b.name).status_code == 303
     assert token(other.get("/").get_data(as_text=True)) != first
     assert post(other, "/language", {"language": "en", "csrf_token": first}).status_code == 400
+
+
+def test_the_cookie_carries_the_sessions_id_and_the_token_only(app, client, world):
+    """No address-and-browser identifier (login_manager.session_protection is None): the server-side
+    session is what a logout or a password change ends, and a small cookie costs less on every request."""
+    assert login(client, world.librarian_a.name).status_code == 303
+    client.get("/")
+    with client.session_transaction() as session:
+        assert set(session) == {"_user_id", "csrf_token"}
+    cookie = client.get_cookie("session").value
+    assert not cookie.startswith(".") and len(cookie) < 200  # not compressed: nothing to compress
+    # From another address and browser, the same cookie is the same session, until the server ends it.
+    assert client.get("/account", environ_base={"REMOTE_ADDR": "10.9.8.7"},
+                      headers={"User-Agent": "Other"}).status_code == 200

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from app.access import login_required_for, public, requires
 from app.audit import models as audit
@@ -21,6 +21,7 @@ from app.users.auth import (
     attempt_succeeded,
     issue_device_cookie,
     known_device,
+    log_in,
     reserve_attempt,
     session_ends_at,
     throttles,
@@ -82,8 +83,7 @@ def login():
     audit.record("login", user, user=user, unit_id=user.unit_id)
     db.session.commit()
     # Only once the session and its audit event are saved: a fresh cookie session.
-    session.clear()
-    login_user(user)
+    log_in(user)
     response = redirect(next_url or home_url())
     issue_device_cookie(response, username)
     return response
@@ -181,8 +181,7 @@ def change_password():
             user.start_session(address)  # …and this one goes on in a new session
             audit.record("password_change", user, unit_id=user.unit_id)
             db.session.commit()
-            session.clear()
-            login_user(user)
+            log_in(user)
             flash(_("Your password has been changed."), "success")
             return redirect(home_url())
     if form.is_submitted():
