@@ -14,17 +14,17 @@ def dialect_insert(model):
 _compiled: dict = {}  # (statement, dialect name) → (SQL, parameter order or None, its own values, readers)
 
 
-def driver_row(statement, params: dict, types: dict | None = None) -> tuple | None:
+def driver_row(statement, params: dict, types: dict | None = None, pooled: bool = False) -> tuple | None:
     """The first row of `statement` (a text() or select() made once per process), sent on the
-    request's own connection straight to the driver, or None.
+    request's own connection straight to the driver, or None. `pooled`: on a connection of its own
+    from the pool, given back at once (no ORM session is begun, nor ended at the request's end).
 
     For the statement or two of a request served from what it keeps (the session's row, a
     register's version): SQLAlchemy's execution and result objects cost more than the database
     does. The statement is compiled once per dialect. `params` go to the driver as they are
     (ints, strings, booleans); the columns named in `types` ({position: type}) are read as that
     type reads them (a UTCDateTime, a Boolean on SQLite), the others are the driver's values."""
-    connection = db.session.connection()
-    dialect = connection.dialect
+    dialect = db.engine.dialect
     key = (statement, dialect.name)
     if key not in _compiled:
         compiled = statement.compile(dialect=dialect)
@@ -33,12 +33,17 @@ def driver_row(statement, params: dict, types: dict | None = None) -> tuple | No
                           {i: reader for i, reader in readers.items() if reader is not None})
     sql, order, own, readers = _compiled[key]
     values = {**own, **params}
-    cursor = connection.connection.dbapi_connection.cursor()
+    connection = db.engine.raw_connection() if pooled else db.session.connection().connection
     try:
-        cursor.execute(sql, [values[name] for name in order] if order else values)
-        row = cursor.fetchone()
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, [values[name] for name in order] if order else values)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
     finally:
-        cursor.close()
+        if pooled:
+            connection.close()  # back to the pool, rolled back
     if row is None or not readers:
         return row and tuple(row)
     row = list(row)

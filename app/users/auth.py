@@ -51,8 +51,11 @@ def load_user(session_id: str):
     A session older than SESSION_MAX_AGE is refused and deleted, however
     busy it was: the idle limit (PERMANENT_SESSION_LIFETIME) alone would let
     a session in daily use, or a stolen cookie, live for ever."""
-    # Straight to the driver: it is the only statement of most small requests.
-    row = driver_row(_SESSION_USER, {"session_id": session_id, "active": True}, _ROW_TYPES)
+    # Straight to the driver: it is the only statement of most small requests. On a pooled
+    # connection of its own, unless the pool pings the server at each checkout (PostgreSQL): then
+    # on the request's, which the page's statements use too.
+    pooled = not current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping", False)
+    row = driver_row(_SESSION_USER, {"session_id": session_id, "active": True}, _ROW_TYPES, pooled=pooled)
     if row is None:
         return None
     started = row[0]
