@@ -1,5 +1,6 @@
 """Database helpers shared by the domains."""
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 
@@ -11,6 +12,9 @@ def dialect_insert(model):
 
 
 
+# Functions called with each statement driver_row() sends: SQLAlchemy's events do not see them, and
+# the tests and bench/profile_request.py count every statement.
+listeners: list = []
 _compiled: dict = {}  # (statement, dialect name) → (SQL, parameter order or None, its own values, readers)
 
 
@@ -33,16 +37,21 @@ def driver_row(statement, params: dict, types: dict | None = None, pooled: bool 
                           {i: reader for i, reader in readers.items() if reader is not None})
     sql, order, own, readers = _compiled[key]
     values = {**own, **params}
-    connection = db.engine.raw_connection() if pooled else db.session.connection().connection
+    for listener in listeners:
+        listener(sql)
+    connection = None
     try:
+        connection = db.engine.raw_connection() if pooled else db.session.connection().connection
         cursor = connection.cursor()
         try:
             cursor.execute(sql, [values[name] for name in order] if order else values)
             row = cursor.fetchone()
         finally:
             cursor.close()
+    except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy raises it (errors.py answers 503 to OperationalError)
+        raise DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
     finally:
-        if pooled:
+        if pooled and connection is not None:
             connection.close()  # back to the pool, rolled back
     if row is None or not readers:
         return row and tuple(row)

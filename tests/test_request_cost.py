@@ -3,11 +3,13 @@ in time): the tally page and a tap, from app.js and from a plain form. A new que
 these paths fails here, so it is added on purpose (and the count raised) or not
 at all. `bench/profile_request.py` shows the same statements on the demo data.
 
-The statements counted are those SQLAlchemy sends on a cursor, less SQLite's
+The statements counted are those SQLAlchemy sends on a cursor and those app.sql.driver_row
+sends straight to the driver, less SQLite's
 BEGIN IMMEDIATE (sent by the period lock's check) and COMMIT."""
 import pytest
 from sqlalchemy import event, select
 
+from app import sql
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.formatting import today_local
@@ -31,10 +33,15 @@ def statements(app):
 
         def __enter__(self):
             event.listen(engine, "before_cursor_execute", self._record)
+            sql.listeners.append(self._record_driver)
             return self
 
         def __exit__(self, *exc):
             event.remove(engine, "before_cursor_execute", self._record)
+            sql.listeners.remove(self._record_driver)
+
+        def _record_driver(self, statement):
+            self.sent.append(" ".join(statement.split()))
 
         def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany):
             if statement != "BEGIN IMMEDIATE":  # the write lock's transaction, like COMMIT: not a query
