@@ -8,12 +8,12 @@ third of the equipment register's time. In a template:
       <form …>…</form>
     {% endcall %}
 
-The key must name everything the fragment shows besides the language and the
-app (added here): ids in its URLs, the form's values, and for a fragment of
-data, a version of the data that any change to it changes (the register keys
-its rows by queries.register_version()); the app and the path it is served under
-are added here. Nothing per user or per request (a
-CSRF token, a name) may be inside a cached fragment unless the key names it.
+The key must name everything the fragment shows besides the app, the path it
+is served under and the language (added here): ids in its URLs, the form's
+values, and for a fragment of data, a version of the data that any change to
+it changes (the register keys its rows by queries.register_version()).
+Nothing per user or per request (a CSRF token, a name) may be inside a cached
+fragment unless the key names it.
 """
 from flask import current_app, request
 from flask_babel import get_translations

@@ -125,7 +125,6 @@ class RegisterVersion(NamedTuple):
     key: tuple  # names every state of what the register lists (app.fragments keys its HTML by it)
     last_stocktake_at: datetime | None
     commune_name: str
-    province_id: int | None
 
 
 def register_version(point_id: int) -> RegisterVersion:
@@ -134,7 +133,7 @@ def register_version(point_id: int) -> RegisterVersion:
     # Straight to the driver (app.sql.driver_row): with the body kept, it is the page's own statement.
     row = driver_row(_REGISTER_VERSION, {"point_id": point_id}, {4: UTCDateTime()})
     items, lives = row[0:4], row[7:11]
-    return RegisterVersion((*items, *lives), row[4], row[5], row[6])
+    return RegisterVersion((*items, *lives), row[4], row[5])  # row[6]: the province, which the lives are of
 
 
 def last_complete_stocktake(point_id: int):

@@ -104,8 +104,8 @@ def register(point: LibraryPoint):
 
     def listed() -> dict:
         summed = tile_totals(point.id, filters)
-        items, shown, pages, count = page_of(filtered_items(point.id, **filters), page, total=summed["rows"])
-        return {"totals": summed, "items": items, "page": shown, "pages": pages, "count": count}
+        items, shown, pages, _count = page_of(filtered_items(point.id, **filters), page, total=summed["rows"])
+        return {"totals": summed, "items": items, "page": shown, "pages": pages}
 
     return render("equipment/register.html", "equipment/_partials/_register.html",
                   point=point, filters=form, args=args, head_key=head_key, body_key=body_key, listed=listed,
