@@ -103,6 +103,11 @@ class Config:
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_STREAMS = False
 
+    # Pages kept per session under the data's generation (app/pagecache.py): bytes per process
+    # (0: none kept), and the longest a kept page is served.
+    PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(16 * 1024 * 1024)))
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "120"))
+
 
 class DevelopmentConfig(Config):
     pass

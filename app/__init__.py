@@ -239,4 +239,7 @@ def create_app(config_class=None):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    from app import pagecache
+
+    pagecache.register(app)  # last: see its docstring
     return app

@@ -97,7 +97,9 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # A migration's writes give the data no new generation (app/pagecache.py): its table may not
+    # exist yet, and the servers start afresh after a migration.
+    with connectable.connect().execution_options(data_generation=False) as connection:
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

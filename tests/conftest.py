@@ -7,6 +7,7 @@ test starts from empty tables.
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 _tmp = tempfile.mkdtemp(prefix="sothuvien-test-")
@@ -149,6 +150,14 @@ def fetch(app, model, key):
         if obj is not None:
             db.session.expunge(obj)
         return obj
+
+
+@contextmanager
+def old_schema_transaction(engine):
+    """A transaction on `engine` whose writes give the data no new generation (app.pagecache), as
+    a migration's: the schema it writes to may be older than the data_generation table."""
+    with engine.connect().execution_options(data_generation=False) as conn, conn.begin():
+        yield conn
 
 
 def update(app, model, key, **values):

@@ -9,7 +9,7 @@ from app.audit.models import AuditEvent
 from app.equipment import lots, queries
 from app.equipment.models import EquipmentEvent, EquipmentItem
 from app.extensions import db
-from tests.conftest import post
+from tests.conftest import old_schema_transaction, post
 from tests.test_equipment import count, item_data, make_item
 from tests.test_migrations import empty_database_url  # noqa: F401, F811 (a fixture)
 
@@ -246,7 +246,7 @@ def test_migration_on_a_database_holding_data(empty_database_url):  # noqa: F811
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "f7be2197030f"]).exit_code == 0
     with app.app_context():
-        with db.engine.begin() as conn:
+        with old_schema_transaction(db.engine) as conn:
             conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type) "
                               "VALUES (1, '01', 'Tỉnh P', 'province', 'Tỉnh')"))
             conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type, parent_id) "
@@ -267,7 +267,7 @@ def test_migration_on_a_database_holding_data(empty_database_url):  # noqa: F811
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["db", "check"]).exit_code == 0
     with app.app_context():
-        with db.engine.begin() as conn:
+        with old_schema_transaction(db.engine) as conn:
             assert conn.execute(text("SELECT outcome FROM equipment_event")).scalar() == "present"
             conn.execute(text("UPDATE equipment_item SET funding_source = 'district', split_from_id = NULL"))
             with pytest.raises(Exception, match="(?i)check"):

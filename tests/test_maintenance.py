@@ -13,7 +13,7 @@ from app.equipment.maintenance_queries import add_months, schedule_rows
 from app.equipment.models import EquipmentEvent, EquipmentItem
 from app.extensions import db
 from app.formatting import today_local
-from tests.conftest import login, post
+from tests.conftest import login, old_schema_transaction, post
 from tests.test_equipment import count, item_data, make_item
 from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
@@ -303,7 +303,7 @@ def test_migration_upgrades_and_downgrades_with_data(empty_database_url):  # noq
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "f7be2197030f"]).exit_code == 0
     with app.app_context():
-        with db.engine.begin() as conn:
+        with old_schema_transaction(db.engine) as conn:
             conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type) "
                               "VALUES (1, '01', 'Tỉnh P', 'province', 'Tỉnh')"))
             conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type, parent_id) "
@@ -323,7 +323,7 @@ def test_migration_upgrades_and_downgrades_with_data(empty_database_url):  # noq
         result = runner.invoke(args=step)
         assert result.exit_code == 0, (step, result.output)
     with app.app_context():
-        with db.engine.begin() as conn:
+        with old_schema_transaction(db.engine) as conn:
             assert conn.execute(text("SELECT maintenance_months FROM equipment_item")).scalar() is None
             assert conn.execute(text("SELECT count(*) FROM equipment_event")).scalar() == 1
             conn.execute(text("INSERT INTO maintenance_interval (province_id, category, months) "

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from config import TestConfig
+from tests.conftest import old_schema_transaction
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_migrations_apply_to_a_database_holding_data(empty_database_url):
     from app.extensions import db
 
     with app.app_context():
-        with db.engine.begin() as conn:
+        with old_schema_transaction(db.engine) as conn:
             conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type) "
                               "VALUES (1, '01', 'Tỉnh P', 'province', 'Tỉnh')"))
             conn.execute(text("INSERT INTO unit (id, code, name, kind, division_type, parent_id) "

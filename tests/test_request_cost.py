@@ -73,15 +73,16 @@ def test_the_tally_page_sends_four_statements(app, world, as_user, statements):
 
 
 @pytest.mark.parametrize("headers, status", [(JSON, 200), ({}, 303)], ids=["app.js", "plain"])
-def test_a_tap_sends_five_statements(app, world, as_user, statements, headers, status):
+def test_a_tap_sends_six_statements(app, world, as_user, statements, headers, status):
     client, path, form = _librarian(as_user, world, app)
     client.post(path, data={**form, "cell": "reading:adults"}, headers=headers)  # the cell exists: an update
     with statements.counting():
         response = client.post(path, data={**form, "cell": "reading:adults"}, headers=headers)
     assert response.status_code == status
     # The session, user and unit; the point; the period's report (the lock check);
-    # the upsert, which returns the day's total too; the audit row.
-    assert len(statements.sent) == 5, statements
+    # the upsert, which returns the day's total too; the audit row; the data's new generation
+    # (app.pagecache), as the transaction commits.
+    assert len(statements.sent) == 6, statements
     if headers:
         assert response.json["count"] == 2 and response.json["total"] == 2  # the total, read by the same upsert
     with app.app_context():

@@ -32,7 +32,8 @@ login_manager.session_protection = None
 # a small request. The statement is made once per process.
 _SESSION_USER = text("""
     SELECT s.created_at, u.id, u.username, u.full_name, u.role, u.unit_id, u.active, u.must_change_password,
-           u.language, unit.name, CASE WHEN unit.kind = 'province' THEN unit.id ELSE unit.parent_id END
+           u.language, unit.name, CASE WHEN unit.kind = 'province' THEN unit.id ELSE unit.parent_id END,
+           (SELECT token FROM data_generation WHERE id = 1)
     FROM user_session AS s JOIN user_account AS u ON u.id = s.user_id LEFT JOIN unit ON unit.id = u.unit_id
     WHERE s.id = :session_id AND u.active = :active
 """)

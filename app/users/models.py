@@ -125,11 +125,12 @@ class SessionUser(RoleScope, UserMixin):
 
     def __init__(self, session_id: str, session_started_at, id: int, username: str, full_name: str, role: str,
                  unit_id: int | None, active: bool, must_change_password: bool, language: str,
-                 unit_name: str | None, province_id: int | None):
+                 unit_name: str | None, province_id: int | None, data_generation: int | None = None):
         self.session_id, self.session_started_at = session_id, session_started_at
         self.id, self.username, self.full_name, self.role, self.unit_id = id, username, full_name, role, unit_id
         self.active, self.must_change_password, self.language = active, must_change_password, language
         self.unit_name, self.province_id = unit_name, province_id
+        self.data_generation = data_generation  # the data's version as the request began (app.pagecache)
 
     @property
     def is_active(self) -> bool:

@@ -1,0 +1,155 @@
+"""Whole pages kept per session, under the generation of the data.
+
+A page a user opens again — a reload, the back button, htmx fetching the same
+list again, a province officer going back and forth between two tables, the
+same export downloaded twice — is the same bytes as long as no data changed,
+the day is the same and it is the same session. So the answer is kept, and
+served again for what the hello route costs.
+
+The generation: every transaction that wrote anything (any statement but a
+read, from the ORM or not) sets a new random token in `data_generation`, in
+the same transaction, just before it commits (watch()). The session's row
+brings the token with it (app.users.auth.load_user, the same statement), read
+before anything the page reads: a page is kept under a token that is never
+newer than what it shows. A write anywhere starts every page afresh, on every
+app server.
+
+A page is kept under the app, the session (its id and its CSRF token, which
+forms carry), the token, today's date, the URL (host, path, query string) and
+the request headers a view reads (HX-*, Accept, Accept-Language). Only a
+200 answer to a GET is kept, whole (not streamed), and only when the view
+changed nothing in the cookie session (a flash shown, a token made) and set no
+cookie; none is served while the session holds a flash message. The API
+(its user is its token's) and the health check are never kept.
+
+What neither the token nor the date sees — an hour of the day, a change made
+outside the app (psql, a restored file) — lives at most PAGE_CACHE_SECONDS.
+Each process keeps at most PAGE_CACHE_BYTES of answers (0: nothing is kept),
+the oldest dropped first.
+"""
+import secrets
+from time import monotonic
+
+from flask import Response, current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import BigInteger, event, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.formatting import today_local
+
+NEVER_KEPT = {"api", "health"}  # blueprints
+HEADERS = ("accept", "accept-language")  # and every HX-* header
+
+
+class DataGeneration(db.Model):
+    """One row (id 1): a random token that changes with every commit that wrote anything."""
+
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- The generation ---------------------------------------------------------------
+
+_WROTE = "pagecache.wrote"  # in a connection's info: the transaction under way wrote something
+_READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW", "SET ", "EXPLAIN")
+_NEW_TOKEN = text("INSERT INTO data_generation (id, token) VALUES (1, :token) "
+                  "ON CONFLICT (id) DO UPDATE SET token = :token")
+
+
+def _seen(conn, cursor, statement, parameters, context, executemany):
+    if (not statement.lstrip()[:9].upper().startswith(_READS)
+            and conn.get_execution_options().get("data_generation", True)):
+        conn.info[_WROTE] = True
+
+
+def _forget(conn):
+    conn.info.pop(_WROTE, None)
+
+
+def _before_commit(conn):
+    if conn.info.pop(_WROTE, False):
+        conn.execute(_NEW_TOKEN, {"token": secrets.randbits(62)})
+        conn.info.pop(_WROTE, None)
+
+
+def watch(engine) -> None:
+    """A new token with every commit of `engine` that wrote (a statement other than a read);
+    a transaction rolled back leaves it, and so does a connection with the execution option
+    data_generation=False (migrations/env.py)."""
+    if event.contains(engine, "after_cursor_execute", _seen):
+        return
+    event.listen(engine, "after_cursor_execute", _seen)
+    event.listen(engine, "begin", _forget)
+    event.listen(engine, "rollback", _forget)
+    event.listen(engine, "commit", _before_commit)
+
+
+# --- The pages --------------------------------------------------------------------
+
+_pages: dict = {}  # key → (body, status, headers, kept at (monotonic seconds))
+_size = [0]  # bytes kept (may drift by a page when two threads keep at once)
+
+
+def clear() -> None:
+    _pages.clear()
+    _size[0] = 0
+
+
+def _key():
+    if request.method != "GET" or request.blueprint in NEVER_KEPT or request.endpoint in (None, "static"):
+        return None
+    generation = getattr(current_user, "data_generation", None)
+    if generation is None or "_flashes" in session:
+        return None
+    headers = tuple((name, value) for name, value in request.headers.items()
+                    if name.lower() in HEADERS or name.lower().startswith("hx-"))
+    return (current_app.extensions.setdefault("fragments", object()), current_user.session_id,
+            session.get("csrf_token"), generation, today_local(), request.host, request.script_root,
+            request.path, request.query_string, headers)
+
+
+def _serve():
+    if not current_app.config["PAGE_CACHE_BYTES"]:
+        return None
+    key = _key()
+    if key is None:
+        return None
+    kept = _pages.get(key)
+    if kept is not None:
+        body, status, headers, at = kept
+        if monotonic() - at <= current_app.config["PAGE_CACHE_SECONDS"]:
+            return Response(body, status, headers)
+    g.page_key = key
+    return None
+
+
+def _keep(response):
+    key = g.pop("page_key", None)
+    if (key is None or response.status_code != 200 or response.is_streamed or response.direct_passthrough
+            or session.modified or "Set-Cookie" in response.headers):
+        return response
+    body = response.get_data()
+    limit = current_app.config["PAGE_CACHE_BYTES"]
+    if len(body) > limit // 8:
+        return response
+    while _pages and _size[0] + len(body) > limit:
+        try:
+            _size[0] -= len(_pages.pop(next(iter(_pages)))[0])
+        except (KeyError, StopIteration, RuntimeError):  # another thread took it first
+            break
+    _pages[key] = (body, response.status_code, list(response.headers.items()), monotonic())
+    _size[0] += len(body)
+    return response
+
+
+def register(app) -> None:
+    """Call last in create_app: the kept page is served after every other before_request hook
+    (a must-change-password redirect wins), and kept before any after_request hook touched it
+    (they add their headers to a served page as to a new one)."""
+    with app.app_context():
+        watch(db.engine)
+    app.before_request(_serve)
+    app.after_request(_keep)
