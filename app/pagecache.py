@@ -16,7 +16,9 @@ app server.
 
 A page is kept under the app, the session (its id and its CSRF token, which
 forms carry), the token, today's date, the URL (host, path, query string) and
-the request headers a view reads (HX-*, Accept, Accept-Language). Only a
+the request headers a view reads (HX-*, Accept, Accept-Language) and the
+compression the browser takes (Accept-Encoding). It is kept as it leaves,
+compressed and with all its headers, and served as it was kept. Only a
 200 answer to a GET is kept, whole (not streamed), and only when the view
 changed nothing in the cookie session (a flash shown, a token made) and set no
 cookie; none is served while the session holds a flash message. The API
@@ -39,7 +41,7 @@ from app.extensions import db
 from app.formatting import today_local
 
 NEVER_KEPT = {"api", "health"}  # blueprints
-HEADERS = ("accept", "accept-language")  # and every HX-* header
+HEADERS = ("accept", "accept-language", "accept-encoding")  # and every HX-* header
 
 
 class DataGeneration(db.Model):
@@ -146,10 +148,11 @@ def _keep(response):
 
 
 def register(app) -> None:
-    """Call last in create_app: the kept page is served after every other before_request hook
-    (a must-change-password redirect wins), and kept before any after_request hook touched it
-    (they add their headers to a served page as to a new one)."""
+    """Call last in create_app: a kept page is served after every other before_request hook (a
+    must-change-password redirect wins), and a page is kept after every after_request hook
+    (compressed, its headers set: the hooks pass a served page by, Flask-Compress because it is
+    compressed already)."""
     with app.app_context():
         watch(db.engine)
     app.before_request(_serve)
-    app.after_request(_keep)
+    app.after_request_funcs.setdefault(None, []).insert(0, _keep)  # they run last to first

@@ -1,5 +1,6 @@
 """app.pagecache: a kept page is served again only to the same session, while no data, day or
 request header it depends on has changed; every kind of write gives the data a new generation."""
+import gzip
 from datetime import datetime, timezone
 
 import pytest
@@ -123,10 +124,21 @@ def test_a_flash_message_is_shown_not_a_kept_page(app, as_user, world):
     pagecache.clear()
     client.get("/account")
     kept = client.get("/account").get_data(as_text=True)
+    with client.session_transaction() as session:  # as a route that wrote nothing would leave one
+        session["_flashes"] = [("info", "Đã gửi lại thư")]
+    shown = client.get("/account").get_data(as_text=True)
+    assert "Đã gửi lại thư" in shown and "Đã gửi lại thư" not in kept
+    assert "Đã gửi lại thư" not in client.get("/account").get_data(as_text=True)  # shown once
+
+
+def test_a_page_in_the_language_the_user_just_chose(app, as_user, world):
+    client = as_user("librarian_a")
+    pagecache.clear()
+    client.get("/account")
+    kept = client.get("/account").get_data(as_text=True)
     client.post("/language", data={"language": "en", "csrf_token": csrf_token(client, "/account")})
-    # The language is the user's (a write): a new generation, and the page in English.
     english = client.get("/account").get_data(as_text=True)
-    assert english != kept and 'lang="en"' in english
+    assert english != kept and 'lang="en"' in english and 'lang="vi"' in kept
 
 
 def test_the_htmx_answer_and_the_page_are_kept_apart(app, as_user, world):
@@ -207,3 +219,20 @@ def test_only_a_whole_get_answer_of_a_logged_in_session_is_kept(app, client, wor
     client.get("/no-such-page")
     client.get("/no-such-page")
     assert not pagecache._pages
+
+
+def test_a_page_is_kept_compressed_per_encoding_the_browser_takes(app, as_user, world, statements):
+    client = as_user("librarian_a")
+    url = f"/points/{world.point_a.id}/equipment"
+    pagecache.clear()
+    client.get(url)
+    plain = client.get(url)
+    gzip_first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    with statements:
+        gzip_again = client.get(url, headers={"Accept-Encoding": "gzip"})
+        plain_again = client.get(url)
+    assert statements.sent == 2  # the session's row, twice
+    assert gzip_again.headers["Content-Encoding"] == "gzip" and gzip_again.data == gzip_first.data
+    assert gzip.decompress(gzip_again.data) == plain_again.data == plain.data
+    assert "Content-Encoding" not in plain_again.headers
+    assert "Accept-Encoding" in gzip_again.headers["Vary"] and "HX-Request" in gzip_again.headers["Vary"]
