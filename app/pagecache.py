@@ -26,10 +26,12 @@ cookie; none is served while the session holds a flash message. The API
 
 What neither the token nor the date sees — an hour of the day, a change made
 outside the app (psql, a restored file) — lives at most PAGE_CACHE_SECONDS.
-Each process keeps at most PAGE_CACHE_BYTES of answers (0: nothing is kept),
-the oldest dropped first.
+Each process keeps the pages of one generation (the newest it saw), at most
+MAX_PAGES of them and PAGE_CACHE_BYTES, each page's body, headers and key
+counted (0: nothing is kept), the oldest dropped first.
 """
 import secrets
+import threading
 from time import monotonic
 
 from flask import Response, current_app, g, request, session
@@ -91,13 +93,26 @@ def watch(engine) -> None:
 
 # --- The pages --------------------------------------------------------------------
 
-_pages: dict = {}  # key → (body, status, headers, kept at (monotonic seconds))
-_size = [0]  # bytes kept (may drift by a page when two threads keep at once)
+_pages: dict = {}  # key → (body, status, headers, kept at (monotonic seconds), bytes charged)
+_state = {"generation": None, "bytes": 0}  # the generation the kept pages belong to; the bytes charged
+_lock = threading.Lock()  # around every change of _pages and _state (gthread workers)
+MAX_PAGES = 2048
+OVERHEAD = 1024  # bytes charged per page besides its body, headers and key
+MAX_KEY_CHARS = 2048  # a longer query string and headers: not kept
+SKIPPED = ("HX-Location", "HX-Redirect", "HX-Refresh")  # htmx told to go elsewhere: nothing to keep
 
 
 def clear() -> None:
-    _pages.clear()
-    _size[0] = 0
+    with _lock:
+        _pages.clear()
+        _state["bytes"] = 0
+
+
+def _drop(key) -> None:
+    """With _lock held."""
+    kept = _pages.pop(key, None)
+    if kept is not None:
+        _state["bytes"] -= kept[4]
 
 
 def _key():
@@ -108,6 +123,8 @@ def _key():
         return None
     headers = tuple((name, value) for name, value in request.headers.items()
                     if name.lower() in HEADERS or name.lower().startswith("hx-"))
+    if len(request.query_string) + sum(len(name) + len(value) for name, value in headers) > MAX_KEY_CHARS:
+        return None
     return (current_app.extensions.setdefault("fragments", object()), current_user.session_id,
             session.get("csrf_token"), generation, today_local(), request.host, request.script_root,
             request.path, request.query_string, headers)
@@ -119,11 +136,17 @@ def _serve():
     key = _key()
     if key is None:
         return None
+    if key[3] != _state["generation"]:  # something was written: what is kept is of no more use
+        with _lock:
+            _pages.clear()
+            _state.update(generation=key[3], bytes=0)
     kept = _pages.get(key)
     if kept is not None:
-        body, status, headers, at = kept
+        body, status, headers, at, _charged = kept
         if monotonic() - at <= current_app.config["PAGE_CACHE_SECONDS"]:
             return Response(body, status, headers)
+        with _lock:
+            _drop(key)
     g.page_key = key
     return None
 
@@ -131,19 +154,24 @@ def _serve():
 def _keep(response):
     key = g.pop("page_key", None)
     if (key is None or response.status_code != 200 or response.is_streamed or response.direct_passthrough
-            or session.modified or "Set-Cookie" in response.headers):
+            or session.modified or "Set-Cookie" in response.headers
+            or any(name in response.headers for name in SKIPPED)):
         return response
     body = response.get_data()
+    headers = list(response.headers.items())
+    charged = (len(body) + sum(len(name) + len(value) for name, value in headers + list(key[9]))
+               + len(request.path) + len(request.query_string) + OVERHEAD)
     limit = current_app.config["PAGE_CACHE_BYTES"]
-    if len(body) > limit // 8:
+    if not body or charged > limit // 8:
         return response
-    while _pages and _size[0] + len(body) > limit:
-        try:
-            _size[0] -= len(_pages.pop(next(iter(_pages)))[0])
-        except (KeyError, StopIteration, RuntimeError):  # another thread took it first
-            break
-    _pages[key] = (body, response.status_code, list(response.headers.items()), monotonic())
-    _size[0] += len(body)
+    with _lock:
+        if key[3] != _state["generation"]:  # written meanwhile
+            return response
+        _drop(key)
+        while _pages and (_state["bytes"] + charged > limit or len(_pages) >= MAX_PAGES):
+            _drop(next(iter(_pages)))  # the oldest
+        _pages[key] = (body, response.status_code, headers, monotonic(), charged)
+        _state["bytes"] += charged
     return response
 
 

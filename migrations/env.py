@@ -1,6 +1,8 @@
 import logging
+import secrets
 from logging.config import fileConfig
 
+import sqlalchemy
 from alembic import context
 from flask import current_app
 
@@ -97,8 +99,8 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    # A migration's writes give the data no new generation (app/pagecache.py): its table may not
-    # exist yet, and the servers start afresh after a migration.
+    # A migration's statements give the data no new generation one by one (app/pagecache.py): the
+    # table may not exist yet. A new one is set at the end, when it does.
     with connectable.connect().execution_options(data_generation=False) as connection:
         context.configure(
             connection=connection,
@@ -108,6 +110,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlalchemy.inspect(connection).has_table("data_generation"):
+            # What the servers kept was made from the data as it was: of no more use.
+            connection.execute(sqlalchemy.text("UPDATE data_generation SET token = :token"),
+                               {"token": secrets.randbits(62)})
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.units.models import Unit
 from tests.conftest import csrf_token, login, post, update
 from tests.test_equipment import make_item
+from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
 
 def generation(app) -> int | None:
@@ -199,12 +200,20 @@ def test_the_kept_pages_stay_within_their_bytes(app, as_user, world):
              for n in range(1, 11)]
     client.get(pages[0])
     largest = max(len(client.get(url).data) for url in pages)
-    app.config["PAGE_CACHE_BYTES"] = limit = 8 * largest  # one page at most an eighth: some 8 pages
+    # One page at most an eighth (its body, headers, key and OVERHEAD counted): some 8 pages.
+    app.config["PAGE_CACHE_BYTES"] = limit = 8 * (largest + 4 * pagecache.OVERHEAD)
     pagecache.clear()
     for url in pages * 2:
         client.get(url)
     assert 0 < len(pagecache._pages) < len(pages)
-    assert pagecache._size[0] == sum(len(body) for body, *_ in pagecache._pages.values()) <= limit
+    charged = [kept[4] for kept in pagecache._pages.values()]
+    assert pagecache._state["bytes"] == sum(charged) <= limit
+    assert all(len(body) < size for body, _status, _headers, _at, size in pagecache._pages.values())
+    # Kept again when too old: counted once.
+    app.config["PAGE_CACHE_SECONDS"] = -1
+    for url in pages[-2:] * 3:
+        client.get(url)
+    assert pagecache._state["bytes"] == sum(kept[4] for kept in pagecache._pages.values()) <= limit
 
 
 def test_only_a_whole_get_answer_of_a_logged_in_session_is_kept(app, client, world):
@@ -236,3 +245,48 @@ def test_a_page_is_kept_compressed_per_encoding_the_browser_takes(app, as_user, 
     assert gzip.decompress(gzip_again.data) == plain_again.data == plain.data
     assert "Content-Encoding" not in plain_again.headers
     assert "Accept-Encoding" in gzip_again.headers["Vary"] and "HX-Request" in gzip_again.headers["Vary"]
+
+
+def test_a_write_drops_every_kept_page_of_the_worker(app, as_user, world):
+    client = as_user("librarian_a")
+    pagecache.clear()
+    for url in ("/account", f"/points/{world.point_a.id}/equipment") * 2:
+        client.get(url)
+    assert len(pagecache._pages) == 2
+    update(app, Unit, world.commune_b.id, name="Xã B mới")  # nothing these pages show
+    client.get("/account")
+    assert pagecache._state["generation"] == generation(app) and len(pagecache._pages) == 1
+
+
+def test_no_page_is_kept_for_a_long_query_or_an_htmx_redirect(app, as_user, world):
+    client = as_user("librarian_a")
+    pagecache.clear()
+    url = f"/points/{world.point_a.id}/equipment"
+    client.get(url)
+    for _ in range(2):
+        assert client.get(url + "?q=" + "x" * pagecache.MAX_KEY_CHARS).status_code == 200
+        padded = {"HX-Request": "true", "HX-Pad": "x" * pagecache.MAX_KEY_CHARS}
+        assert client.get(url, headers=padded).status_code == 200
+    assert not pagecache._pages
+    for _ in range(2):  # the tally without a point: htmx is sent to the librarian's point
+        answer = client.get("/tally", headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "HX-Location" in answer.headers and not answer.data
+    assert not pagecache._pages
+
+
+def test_a_migration_ends_with_a_new_generation(empty_database_url):  # noqa: F811
+    from app import create_app
+    from config import TestConfig
+
+    class Fresh(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(Fresh)
+    runner = app.test_cli_runner()
+    tokens = []
+    for _ in range(2):  # the second has nothing to upgrade: the servers' pages go all the same
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        tokens.append(generation(app))
+    with app.app_context():
+        db.engine.dispose()
+    assert None not in tokens and tokens[0] != tokens[1]
