@@ -50,9 +50,10 @@ class Server:
     """gunicorn as `make run` starts it, with a hello-world route added to the same app."""
 
     def __init__(self, port: int, wsgi_app: str = "hello_wsgi:app", probe: str = "/bench-hello",
-                 worker_class: str | None = None):
+                 worker_class: str | None = None, **settings: str):
+        """`settings`: environment variables for the app (config.py), e.g. PAGE_CACHE_BYTES="0"."""
         self.port = port
-        env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
+        env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}", **settings)
         # gunicorn's log goes to a file: a pipe nobody reads fills up and then blocks the server.
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(

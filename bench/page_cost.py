@@ -7,7 +7,9 @@ gthread workers of `make run` (gunicorn.conf.py), as *_gthread_*. The cost
 of a request is the CPU time the workers spent (read from /proc before and
 after each wrk run) divided by the requests they answered: it is what a
 request takes from a worker, and unlike requests/s it does not move when
-other work shares the machine.
+other work shares the machine. wrk asks for one URL again and again, so after
+its first request a page is served as kept (app.pagecache); the issue's rows
+are measured once more with no page kept (PAGE_CACHE_BYTES=0), as *_uncached_*.
 
   hello_anonymous_ms, hello_ms  CPU ms per request of the hello route, without
                                 and with a librarian's session cookie
@@ -24,7 +26,8 @@ other work shares the machine.
                                 the demo roles reaches (lists, details, forms,
                                 htmx partials, exports); goal >= 0.15
   <kind>_server_ms              its median time served by the test client (no
-                                network, no load)
+                                network, no load), the kept pages emptied before
+                                each: what its first opening after a write costs
   page_kind_ratio_min, page_kind_slowest, page_kinds_below_0_15
   flask_admin_list_ms           the yardstick: Flask-Admin's list of a 60-row
                                 table, 20 rows shown (bench/admin_wsgi.py)
@@ -83,8 +86,11 @@ def kinds(app) -> dict[str, tuple[str, str]]:
 
 
 def server_ms(client, url: str) -> float:
+    from app import pagecache
+
     samples = []
     for _ in range(REPEAT):
+        pagecache.clear()
         start = time.perf_counter()
         client.get(url)
         samples.append((time.perf_counter() - start) * 1000)
@@ -186,6 +192,11 @@ def main():
         server = Server(port, worker_class="gthread")
         try:
             results.update(table(server, lua, log_in(server, "librarian1", DEMO_PASSWORD)[0], point_id, "_gthread"))
+        finally:
+            server.stop()
+        server = Server(port, worker_class="sync", PAGE_CACHE_BYTES="0")
+        try:
+            results.update(table(server, lua, log_in(server, "librarian1", DEMO_PASSWORD)[0], point_id, "_uncached"))
         finally:
             server.stop()
         server = Server(port, worker_class="sync")
