@@ -4,9 +4,11 @@ The same formats are used in both languages: the data is Vietnamese
 administrative data and reports are compared side by side.
 """
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
+import pytz
 from babel.numbers import format_decimal
+from flask import current_app
 from flask_babel import format_datetime, get_translations, to_user_timezone
 
 
@@ -54,13 +56,24 @@ def labels(choices: dict) -> list[tuple[str, str]]:
         return translated
 
 
-def today_local() -> date:
-    """Today in Asia/Ho_Chi_Minh (the server may run in UTC)."""
-    from flask_babel import to_user_timezone
+_DAYS: dict = {}  # timezone name → (the instant its day began, the instant it ends, the day)
 
+
+def today_local() -> date:
+    """Today in Asia/Ho_Chi_Minh (BABEL_DEFAULT_TIMEZONE; the server may run in
+    UTC). Converted once per day and process, then read off the day's bounds:
+    most requests ask (the page cache's key holds the day)."""
     from app.models_base import utcnow
 
-    return to_user_timezone(utcnow()).date()
+    now = utcnow()
+    name = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    kept = _DAYS.get(name)
+    if kept is None or not kept[0] <= now < kept[1]:
+        zone = pytz.timezone(name)
+        day = now.astimezone(zone).date()
+        start, end = (zone.localize(datetime.combine(d, time())) for d in (day, day + timedelta(days=1)))
+        kept = _DAYS[name] = (start, end, day)
+    return kept[2]
 
 
 def parse_date(text: str) -> date | None:

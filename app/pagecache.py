@@ -15,7 +15,7 @@ newer than what it shows. A write anywhere starts every page afresh, on every
 app server.
 
 A page is kept under the app, the session (its id and its CSRF token, which
-forms carry), the token, today's date, the URL (host, path, query string) and
+forms carry), the token, today's date, the URL (scheme, host, path, query string) and
 the request headers a view reads (HX-*, Accept, Accept-Language) and the
 compression the browser takes (Accept-Encoding). It is kept as it leaves,
 compressed and with all its headers, and served as it was kept. Only a
@@ -43,7 +43,7 @@ from app.extensions import db
 from app.formatting import today_local
 
 NEVER_KEPT = {"api", "health"}  # blueprints
-HEADERS = ("accept", "accept-language", "accept-encoding")  # and every HX-* header
+_ENVIRON_HEADERS = {"HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_ACCEPT_ENCODING"}  # and every HX-* header
 
 
 class DataGeneration(db.Model):
@@ -116,18 +116,25 @@ def _drop(key) -> None:
 
 
 def _key():
-    if request.method != "GET" or request.blueprint in NEVER_KEPT or request.endpoint in (None, "static"):
+    """Read from the WSGI environ (after ProxyFix) and each context local once: this runs on every
+    logged-in GET, the logged-in hello route's too."""
+    req = request._get_current_object()
+    if req.method != "GET" or req.blueprint in NEVER_KEPT or req.endpoint in (None, "static"):
         return None
-    generation = getattr(current_user, "data_generation", None)
+    user = current_user._get_current_object()
+    generation = getattr(user, "data_generation", None)
     if generation is None or "_flashes" in session:
         return None
-    headers = tuple((name, value) for name, value in request.headers.items()
-                    if name.lower() in HEADERS or name.lower().startswith("hx-"))
-    if len(request.query_string) + sum(len(name) + len(value) for name, value in headers) > MAX_KEY_CHARS:
+    environ = req.environ
+    headers = tuple(sorted((name, value) for name, value in environ.items()
+                           if name in _ENVIRON_HEADERS or name.startswith("HTTP_HX_")))
+    query = environ.get("QUERY_STRING", "")
+    if len(query) + sum(len(name) + len(value) for name, value in headers) > MAX_KEY_CHARS:
         return None
-    return (current_app.extensions.setdefault("fragments", object()), current_user.session_id,
-            session.get("csrf_token"), generation, today_local(), request.host, request.script_root,
-            request.path, request.query_string, headers)
+    return (current_app.extensions.setdefault("fragments", object()), user.session_id, session.get("csrf_token"),
+            generation, today_local(), environ["wsgi.url_scheme"], environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""), query, headers)
 
 
 def _serve():
@@ -159,8 +166,8 @@ def _keep(response):
         return response
     body = response.get_data()
     headers = list(response.headers.items())
-    charged = (len(body) + sum(len(name) + len(value) for name, value in headers + list(key[9]))
-               + len(request.path) + len(request.query_string) + OVERHEAD)
+    charged = (len(body) + sum(len(name) + len(value) for name, value in headers + list(key[-1]))
+               + len(key[-3]) + len(key[-2]) + OVERHEAD)
     limit = current_app.config["PAGE_CACHE_BYTES"]
     if not body or charged > limit // 8:
         return response

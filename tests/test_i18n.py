@@ -90,6 +90,24 @@ def test_formats(app):
     assert parse_date("31/02/2013") is None
 
 
+@pytest.mark.parametrize("moments", [
+    # (UTC, the day in Hà Nội): its day begins at 17:00 UTC the day before
+    [((2026, 12, 31, 16, 59, 59), date(2026, 12, 31)), ((2026, 12, 31, 17, 0, 0), date(2027, 1, 1)),
+     ((2026, 12, 31, 16, 59, 59), date(2026, 12, 31))],  # a clock set back leaves the day it moved into
+    [((2026, 6, 30, 20, 30, 0), date(2026, 7, 1)), ((2026, 6, 29, 17, 0, 0), date(2026, 6, 30)),
+     ((2026, 7, 1, 16, 59, 0), date(2026, 7, 1)), ((2026, 7, 1, 17, 0, 0), date(2026, 7, 2))],
+])
+def test_today_local_turns_at_midnight_in_ha_noi(app, monkeypatch, moments):
+    """today_local() keeps the day's bounds per process: it must still turn at the local midnight,
+    forward and back."""
+    from app.formatting import today_local
+
+    with app.test_request_context():
+        for moment, day in moments:
+            monkeypatch.setattr("app.models_base.utcnow", lambda moment=moment: datetime(*moment, tzinfo=timezone.utc))
+            assert today_local() == day, moment
+
+
 def test_timestamps_round_trip_as_utc(app, world):
     with app.app_context():
         user = db.session.get(User, world.librarian_a.id)

@@ -1,5 +1,6 @@
 """The session cookie is signed again when it is older than a few minutes, not on every
 response, and not only when the session changes (app.users.auth.IdleLimitCookie)."""
+from flask import request
 from itsdangerous.timed import TimestampSigner
 
 from app.users.auth import IdleLimitCookie
@@ -44,6 +45,33 @@ def test_the_idle_limit_counts_from_the_last_request_not_from_the_login(client, 
     assert client.get("/account").status_code == 200
     hours_later(32.5)  # 12.5 h idle
     assert client.get("/account").status_code == 303
+
+
+def test_a_cookie_seen_before_still_lapses_and_shares_nothing(app, client, world, monkeypatch):
+    """A cookie whose signature was checked once is not checked again (IdleLimitCookie._verified),
+    but its age still is, and no request gets what another did to its session."""
+    assert login(client, world.librarian_a.name).status_code == 303
+    client.get("/")
+    old = client.get_cookie("session").value
+    assert client.get("/account").status_code == 200  # seen twice now
+    now = TimestampSigner.get_timestamp(None)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now + 12 * HOUR + 60)
+    client.set_cookie("session", old)  # the same cookie, kept by a browser idle 12 hours
+    response = client.get("/account")
+    assert response.status_code == 303 and "/login" in response.headers["Location"]
+    monkeypatch.undo()
+
+    interface = app.session_interface
+    serializer = interface.get_signing_serializer(app)
+    for data, kept in (({"_user_id": "x", "csrf_token": "t"}, True), ({"_flashes": [["info", "Đã lưu"]]}, False)):
+        cookie = serializer.dumps(data)
+        with app.test_request_context(headers={"Cookie": f"session={cookie}"}):
+            first = interface.open_session(app, request)
+            first.setdefault("_flashes", []).append(("info", "một thông báo khác"))
+            first["_user_id"] = "y"
+            second = interface.open_session(app, request)
+        assert dict(second) == data
+        assert ((serializer, cookie) in interface._verified) is kept
 
 
 def test_the_cookie_follows_a_new_secret_key_and_its_fallbacks(app, client, world):

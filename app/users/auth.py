@@ -300,9 +300,14 @@ class IdleLimitCookie(SecureCookieSessionInterface):
     before. The absolute limit is the server-side session's (SESSION_MAX_AGE)."""
 
     REFRESH_AFTER = 300
+    VERIFIED = 4096  # cookies whose signature was checked, kept per process
 
     def __init__(self):
         self._serializers = {}
+        # (serializer, cookie) → (its data, when it was signed): a cookie seen before is not
+        # decoded and its HMAC not checked again; only its age is, below. Kept only when every
+        # value is a str, a number or None, so that no request can change what the next one gets.
+        self._verified = {}
 
     def get_signing_serializer(self, app):
         """Flask's serializer, made once per secret key (Flask made one for every request)."""
@@ -319,14 +324,23 @@ class IdleLimitCookie(SecureCookieSessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
-        try:
-            data, signed_at = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()),
-                                               return_timestamp=True)
-        except BadSignature:
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        now = serializer.make_signer().get_timestamp()  # the signer's own clock, the idle limit's
+        known = self._verified.get((serializer, value))
+        if known is None:
+            try:
+                data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            known = (data, int(signed_at.timestamp()))
+            if all(isinstance(v, (str, int, float, type(None))) for v in data.values()):
+                if len(self._verified) >= self.VERIFIED:
+                    self._verified.clear()
+                self._verified[(serializer, value)] = known
+        elif not 0 <= now - known[1] <= max_age:  # as serializer.loads refuses an expired cookie
             return self.session_class()
-        session = self.session_class(data)
-        # Its age by the signer's own clock, the one the idle limit is checked by.
-        session.refresh_due = serializer.make_signer().get_timestamp() - signed_at.timestamp() >= self.REFRESH_AFTER
+        session = self.session_class(known[0])  # a copy: the values are not shared
+        session.refresh_due = now - known[1] >= self.REFRESH_AFTER
         return session
 
     def should_set_cookie(self, app, session) -> bool:
