@@ -171,9 +171,11 @@ def workbook_response(filename: str, sheets, heading: list[str] = ()) -> Respons
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = f"A{header_row + 1}"
-        for row in rows:
-            sheet.append([neutralise(v) for v in row])
-            for cell in sheet[sheet.max_row]:
+        # Cell by cell at its own address: sheet.append() and then sheet[sheet.max_row] looked
+        # through every cell written so far for each row (a year of a commune's visits: 14 s).
+        for row_number, row in enumerate(rows, start=header_row + 1):
+            for column, value in enumerate(row, start=1):
+                cell = sheet.cell(row_number, column, neutralise(value))
                 if isinstance(cell.value, (date, datetime)):
                     cell.number_format = "DD/MM/YYYY"
                 elif isinstance(cell.value, bool):
