@@ -1,7 +1,8 @@
 """make bench (page cost): every kind of page the demo roles reach, served by
 gunicorn with 2 sync workers (as the issue measured; SQLite, the demo
 province) and loaded with wrk (20 connections; 2 for a page slower than
-SLOW_MS, whose queue would outlast the run) beside the hello route of the
+SLOW_MS, whose queue would outlast the run; for at least four times its
+first opening) beside the hello route of the
 same app. The hello routes and the register are measured again under the
 gthread workers of `make run` (gunicorn.conf.py), as *_gthread_*. The cost
 of a request is the CPU time the workers spent (read from /proc before and
@@ -40,6 +41,7 @@ Prints `name value unit` lines and adds them to bench/results.json under "page_c
 With patterns (regular expressions), only the kinds they match are measured
 besides the issue's rows, and nothing is saved.
 """
+import math
 import os
 import re
 import statistics
@@ -58,7 +60,7 @@ EXPORT = re.compile(r'href="([^"]+(?:\.xlsx|\.csv)[^"]*)"')
 REPEAT = int(os.environ.get("BENCH_PAGE_REPEAT", "5"))
 KIND_DURATION = os.environ.get("BENCH_KIND_DURATION", "3s")
 HELLO_DURATION = os.environ.get("BENCH_HELLO_DURATION", "8s")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SLOW_MS = 25  # a page slower than this (test client) is loaded by 2 connections, one per worker
 
 
@@ -209,7 +211,10 @@ def main():
                 if kind.startswith("partial_"):
                     headers["WRK_HX"] = "true"
                 print(f"measuring {kind}: {url}", file=sys.stderr, flush=True)
-                measured = measure(server, url, lua, connections=2 if times[kind] > SLOW_MS else 20, **headers)
+                # A run at least four first openings long: one that ends before the first answer has no figure.
+                duration = f"{max(int(KIND_DURATION.rstrip('s')), math.ceil(4 * times[kind] / 1000))}s"
+                measured = measure(server, url, lua, duration=duration,
+                                   connections=2 if times[kind] > SLOW_MS else 20, **headers)
                 if measured["non_2xx"] or measured["cpu_ms"] is None or not measured["requests"]:
                     # shown, and left out of the ratios
                     results[f"{kind}_unmeasured"] = (
