@@ -176,11 +176,18 @@ def create_app(config_class=None):
     for command in (demo_data_command, units_cli, users_cli, backup_command, restore_command):
         app.cli.add_command(command)
 
+    from app.forms_base import csrf_token
+
+    app.add_template_global(csrf_token)  # in place of Flask-WTF's global
+
     @app.context_processor
     def inject_globals():
         from app.access import can
 
-        return {"can": can, "current_locale": str(get_locale()), "_": template_gettext(get_translations())}
+        # csrf_token too: Flask-WTF's context processor (registered before this one) puts its own
+        # generate_csrf in every page's context, over the template global.
+        return {"can": can, "current_locale": str(get_locale()), "_": template_gettext(get_translations()),
+                "csrf_token": csrf_token}
 
     from app.fragments import cached_fragment
 
@@ -190,10 +197,6 @@ def create_app(config_class=None):
 
     app.add_template_global(fixed_url)
     app.add_template_global(url_for_id)
-
-    from app.forms_base import csrf_token
-
-    app.add_template_global(csrf_token)  # in place of Flask-WTF's
 
     @app.template_global()
     def app_text() -> dict:

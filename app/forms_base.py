@@ -64,14 +64,15 @@ def csrf_token() -> str:
     meta tag for htmx, the log-out and language forms), signed once per session and key rather
     than once per request. The signature's time is never checked (WTF_CSRF_TIME_LIMIT is None:
     a form left open for hours must still post), so a token signed earlier is as good."""
-    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None or "csrf_token" not in session:
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
         return generate_csrf()
-    key = (current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, session["csrf_token"])
-    token = _signed_tokens.get(key)
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    token = _signed_tokens.get((secret, session.get("csrf_token")))
     if token is None:
+        token = generate_csrf()  # puts the session's raw token in first if it has none
         if len(_signed_tokens) >= 10_000:
             _signed_tokens.clear()
-        token = _signed_tokens[key] = generate_csrf()
+        _signed_tokens[(secret, session["csrf_token"])] = token  # the first page's too: kept from the start
     g.csrf_token = token  # where Flask-WTF's generate_csrf() looks first
     return token
 

@@ -87,9 +87,10 @@ def test_the_cookie_follows_a_new_secret_key_and_its_fallbacks(app, client, worl
     assert response.status_code == 303 and "/login" in response.headers["Location"]
 
 
-def test_the_pages_token_is_signed_once_per_session_and_posts(app, client, world):
+def test_the_pages_token_is_signed_once_per_session_and_posts(app, client, world, monkeypatch):
     """Templates' csrf_token() keeps the token it signed for a session (the signature's age is never
-    checked): the same on each page, taken by a form, and another session gets its own."""
+    checked): the same on each page, from the first one on, even when the second comes seconds
+    later (a new signature would carry a new time), taken by a form, and another session gets its own."""
     import re
 
     from tests.conftest import post
@@ -98,7 +99,10 @@ def test_the_pages_token_is_signed_once_per_session_and_posts(app, client, world
         return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
     assert login(client, world.librarian_a.name).status_code == 303
-    first, second = (token(client.get(path).get_data(as_text=True)) for path in ("/", "/account"))
+    first = token(client.get("/").get_data(as_text=True))
+    now = TimestampSigner.get_timestamp(None)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now + 5)
+    second = token(client.get("/account").get_data(as_text=True))
     assert first == second
     # The forms' hidden fields (a FlaskForm's own, the header's) carry that token too.
     account = client.get("/account").get_data(as_text=True)
